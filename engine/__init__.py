@@ -1,0 +1,1 @@
+"""motcua engine: procedures, dossiers, the runner on SpiffWorkflow, events, outbox."""

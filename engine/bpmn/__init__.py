@@ -1,0 +1,2 @@
+"""SpiffWorkflow integration: safe parsing, queued service tasks, clock-driven
+timers, the restricted script engine and the serializer."""

@@ -1,0 +1,317 @@
+"""Procedure bundles on disk: loading, content hash, validation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from .bpmn.parser import UnsafeXml, parse_spec, parse_xml_safely
+from .bpmn.script_guard import check_source
+from .errors import BundleInvalid, BundleProblem
+from .status import BPMN_STATUSES, END_STATUSES
+
+BPMN_FILE = "procedure.bpmn"
+TOML_FILE = "procedure.toml"
+ROLES = ("reception", "specialist", "leader", "citizen")
+CHANNELS = ("online", "counter", "postal")
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+MAX_FILE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Bundle:
+    code: str
+    files: dict[str, str]
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for path in sorted(self.files):
+            digest.update(path.encode() + b"\0")
+            digest.update(hashlib.sha256(self.files[path].encode()).digest())
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What the engine needs to know about one BPMN element."""
+
+    element_id: str
+    name: str
+    kind: str  # user | service | end | other
+    lane: str | None = None
+    role: str | None = None
+    department: str | None = None
+    form: str | None = None
+    allowance_days: int | None = None
+    dossier_status: str | None = None
+    operator: str | None = None
+
+
+@dataclass
+class Procedure:
+    """A validated bundle, parsed and ready to run."""
+
+    code: str
+    settings: dict[str, Any]
+    spec: Any
+    forms: dict[str, dict[str, Any]]
+    tasks: dict[str, TaskInfo]
+    files: dict[str, str] = field(repr=False)
+
+    def form_validator(self, name: str) -> Draft202012Validator:
+        return Draft202012Validator(self.forms[name])
+
+
+def load_bundle(path: Path) -> Bundle:
+    """Read the files of a bundle folder; the folder name is the procedure code."""
+    path = Path(path)
+    files: dict[str, str] = {}
+    for rel in [BPMN_FILE, TOML_FILE]:
+        if (path / rel).is_file():
+            files[rel] = _read(path / rel)
+    for sub, pattern in (("forms", "*.json"), ("templates", "*.html")):
+        for file in sorted((path / sub).glob(pattern)):
+            files[f"{sub}/{file.name}"] = _read(file)
+    return Bundle(code=path.name, files=files)
+
+
+def _read(file: Path) -> str:
+    if file.stat().st_size > MAX_FILE_BYTES:
+        raise BundleInvalid(file.parent.name, [BundleProblem(file.name, "file larger than 2 MB")])
+    return file.read_text(encoding="utf-8")
+
+
+def validate(bundle: Bundle, operators: Collection[str] | None) -> Procedure:
+    """Parse and check a bundle; raise BundleInvalid listing every problem found.
+    `operators` are the registered handlers; None skips that check (a stored
+    version is loaded again to run, whatever is registered now)."""
+    problems: list[BundleProblem] = []
+    settings = _check_settings(bundle, problems)
+    forms = _check_forms(bundle, problems)
+    if BPMN_FILE not in bundle.files:
+        problems.append(BundleProblem(BPMN_FILE, "missing"))
+        raise BundleInvalid(bundle.code, problems)
+    try:
+        root = parse_xml_safely(bundle.files[BPMN_FILE].encode(), BPMN_FILE)
+    except UnsafeXml as exc:
+        problems.append(BundleProblem(BPMN_FILE, str(exc).split(": ", 1)[-1]))
+        raise BundleInvalid(bundle.code, problems) from None
+    tasks = _check_elements(root, settings, forms, operators, problems)
+    _check_scripts(root, problems)
+    _check_templates(bundle, settings, problems)
+    spec = None
+    if not problems:
+        try:
+            spec = parse_spec(bundle.files[BPMN_FILE].encode(), BPMN_FILE, bundle.code)
+        except ValidationException as exc:
+            problems.append(BundleProblem(BPMN_FILE, str(exc).splitlines()[0], exc.id or None))
+        except Exception as exc:  # SpiffWorkflow raises plain errors for some structures
+            problems.append(BundleProblem(BPMN_FILE, f"cannot build the process: {exc}"))
+    if problems:
+        raise BundleInvalid(bundle.code, problems)
+    return Procedure(bundle.code, settings, spec, forms, tasks, dict(bundle.files))
+
+
+def _check_settings(bundle: Bundle, problems: list[BundleProblem]) -> dict[str, Any]:
+    if TOML_FILE not in bundle.files:
+        problems.append(BundleProblem(TOML_FILE, "missing"))
+        return {}
+    try:
+        settings = tomllib.loads(bundle.files[TOML_FILE])
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(BundleProblem(TOML_FILE, f"not valid TOML: {exc}"))
+        return {}
+    if settings.get("code") != bundle.code:
+        problems.append(BundleProblem(TOML_FILE, f"code must be {bundle.code!r} (the folder name)"))
+    for key in ("name_vi", "name_en", "agency", "start_form"):
+        if not isinstance(settings.get(key), str) or not settings[key].strip():
+            problems.append(BundleProblem(TOML_FILE, f"'{key}' is required"))
+    days = settings.get("legal_deadline_working_days")
+    if not isinstance(days, int) or days < 0:
+        problems.append(
+            BundleProblem(TOML_FILE, "'legal_deadline_working_days' must be a whole number ≥ 0")
+        )
+    fees = settings.get("fees", {})
+    for channel in CHANNELS:
+        if not isinstance(fees.get(channel), int) or fees[channel] < 0:
+            problems.append(BundleProblem(TOML_FILE, f"fees.{channel} must be a whole number ≥ 0"))
+    per_unit = fees.get("per_unit")
+    if per_unit is not None and (
+        not isinstance(per_unit, dict)
+        or not isinstance(per_unit.get("field"), str)
+        or not isinstance(per_unit.get("amount"), int)
+    ):
+        problems.append(BundleProblem(TOML_FILE, "fees.per_unit needs 'field' and whole 'amount'"))
+    lanes = settings.get("lanes")
+    if not isinstance(lanes, dict) or not lanes:
+        problems.append(BundleProblem(TOML_FILE, "[lanes] must map each lane id to a role"))
+        settings["lanes"] = {}
+    else:
+        for lane_id, lane in lanes.items():
+            role = lane.get("role") if isinstance(lane, dict) else None
+            if role not in ROLES:
+                problems.append(BundleProblem(
+                    TOML_FILE, f"lane maps to unknown role {role!r} (roles: {', '.join(ROLES)})",
+                    lane_id,
+                ))
+    return settings
+
+
+def _check_forms(bundle: Bundle, problems: list[BundleProblem]) -> dict[str, dict[str, Any]]:
+    forms: dict[str, dict[str, Any]] = {}
+    for path, text in bundle.files.items():
+        if not path.startswith("forms/"):
+            continue
+        try:
+            schema = json.loads(text)
+            Draft202012Validator.check_schema(schema)
+        except json.JSONDecodeError as exc:
+            problems.append(BundleProblem(path, f"not valid JSON: {exc}"))
+            continue
+        except SchemaError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+            problems.append(BundleProblem(path, f"not a valid JSON Schema at {where}: {exc.message}"))
+            continue
+        if schema.get("type") != "object":
+            problems.append(BundleProblem(path, "a form schema must have type 'object'"))
+            continue
+        forms[path.removeprefix("forms/")] = schema
+    return forms
+
+
+def _lane_of_nodes(root: etree._Element) -> dict[str, str]:
+    return {
+        ref.text.strip(): lane.get("id")
+        for lane in root.iterfind(".//bpmn:lane", NS)
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS)
+        if ref.text
+    }
+
+
+def _properties(node: etree._Element) -> dict[str, str]:
+    return {
+        p.get("name"): p.get("value", "")
+        for p in node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
+    }
+
+
+def _check_elements(
+    root: etree._Element,
+    settings: dict[str, Any],
+    forms: dict[str, dict[str, Any]],
+    operators: Collection[str] | None,
+    problems: list[BundleProblem],
+) -> dict[str, TaskInfo]:
+    lanes = settings.get("lanes", {})
+    default_department = settings.get("department") or settings.get("agency") or ""
+    for lane in root.iterfind(".//bpmn:lane", NS):
+        if lane.get("id") not in lanes:
+            problems.append(BundleProblem(BPMN_FILE, "lane maps to no role in procedure.toml [lanes]", lane.get("id")))
+    start_form = settings.get("start_form")
+    if start_form and start_form not in forms:
+        problems.append(BundleProblem(TOML_FILE, f"start_form forms/{start_form} is missing or invalid"))
+
+    lane_of = _lane_of_nodes(root)
+    tasks: dict[str, TaskInfo] = {}
+    processes = root.findall("bpmn:process", NS)
+    for node in (n for p in processes for n in p.iter()):
+        if not isinstance(node.tag, str) or node.get("id") is None:
+            continue
+        tag = etree.QName(node).localname
+        element_id = node.get("id")
+        props = _properties(node)
+        status = props.get("dossierStatus")
+        allowed = END_STATUSES if tag == "endEvent" else BPMN_STATUSES
+        if status is not None and status not in allowed:
+            problems.append(BundleProblem(
+                BPMN_FILE, f"dossierStatus {status!r} not allowed here (use {', '.join(allowed)})",
+                element_id,
+            ))
+        lane_id = lane_of.get(element_id)
+        lane = lanes.get(lane_id, {}) if lane_id else {}
+        info = dict(element_id=element_id, name=node.get("name") or element_id,
+                    lane=lane_id, dossier_status=status)
+        if tag == "userTask":
+            form = props.get("formJsonSchemaFilename")
+            if not form:
+                problems.append(BundleProblem(BPMN_FILE, "user task names no form (formJsonSchemaFilename)", element_id))
+            elif form not in forms:
+                problems.append(BundleProblem(f"forms/{form}", "form is missing or not a valid JSON Schema", element_id))
+            if lane_id is None:
+                problems.append(BundleProblem(BPMN_FILE, "user task is in no lane", element_id))
+            allowance = props.get("allowanceWorkingDays")
+            if allowance is not None and not allowance.isdigit():
+                problems.append(BundleProblem(BPMN_FILE, "allowanceWorkingDays must be a whole number", element_id))
+            tasks[element_id] = TaskInfo(
+                kind="user", role=lane.get("role"),
+                department=lane.get("department", default_department), form=form,
+                allowance_days=int(allowance) if allowance and allowance.isdigit() else None,
+                **info,
+            )
+        elif tag == "serviceTask":
+            op = node.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+            if op is None or not op.get("id"):
+                problems.append(BundleProblem(BPMN_FILE, "service task names no operator", element_id))
+                continue
+            if operators is not None and op.get("id") not in operators:
+                problems.append(BundleProblem(
+                    BPMN_FILE, f"operator {op.get('id')!r} has no registered handler", element_id
+                ))
+            for param in op.iterfind(".//spiffworkflow:parameter", NS):
+                for reason in check_source(param.get("value", ""), "eval"):
+                    problems.append(BundleProblem(BPMN_FILE, f"parameter {param.get('id')}: {reason}", element_id))
+            tasks[element_id] = TaskInfo(kind="service", operator=op.get("id"), **info)
+        elif tag == "endEvent":
+            tasks[element_id] = TaskInfo(kind="end", **info)
+        elif tag in ("scriptTask", "manualTask", "task", "boundaryEvent",
+                     "intermediateCatchEvent", "startEvent"):
+            tasks[element_id] = TaskInfo(kind="other", **info)
+    return tasks
+
+
+def _check_scripts(root: etree._Element, problems: list[BundleProblem]) -> None:
+    def owner(node: etree._Element) -> str | None:
+        while node is not None and node.get("id") is None:
+            node = node.getparent()
+        return node.get("id") if node is not None else None
+
+    checks = [
+        (".//bpmn:scriptTask/bpmn:script", "exec"),
+        (".//spiffworkflow:preScript", "exec"),
+        (".//spiffworkflow:postScript", "exec"),
+        (".//bpmn:conditionExpression", "eval"),
+        (".//bpmn:timeDuration", "eval"),
+        (".//bpmn:timeDate", "eval"),
+    ]
+    for xpath, mode in checks:
+        for node in root.iterfind(xpath, NS):
+            for reason in check_source((node.text or "").strip(), mode):
+                problems.append(BundleProblem(BPMN_FILE, reason, owner(node)))
+
+
+def _check_templates(bundle: Bundle, settings: dict[str, Any], problems: list[BundleProblem]) -> None:
+    env = jinja2.Environment(autoescape=True)
+    for path, text in bundle.files.items():
+        if path.startswith("templates/"):
+            try:
+                env.parse(text)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(BundleProblem(path, f"template error at line {exc.lineno}: {exc.message}"))
+    result = settings.get("result_template")
+    if result and f"templates/{result}" not in bundle.files:
+        problems.append(BundleProblem(TOML_FILE, f"result_template templates/{result} is missing"))

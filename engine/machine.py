@@ -1,0 +1,241 @@
+"""One dossier's workflow in memory: apply one input, report what changed.
+
+Pure of the database, so the runner and replay share it: the runner persists
+what `apply` reports; replay compares it with what was recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import status as st
+from .bpmn.clock import clock_at
+from .bpmn.script_engine import make_script_engine
+from .bpmn.serializer import dump_state, load_state
+from .bpmn.specs import SERVICE_REQUEST, QueuedServiceTask, timer_due
+from .bundle import Procedure, TaskInfo
+from .errors import Conflict, MotcuaError, NotFound, WorkflowError
+from .events import canonical_json
+
+SCRIPT_ENGINE = make_script_engine()
+_RANK = {s: i for i, s in enumerate(st.BPMN_STATUSES)}
+
+
+@dataclass(frozen=True)
+class Input:
+    kind: str  # submitted | task_completed | service_completed | timer_fired
+    at: datetime
+    actor: str
+    element_id: str | None = None
+    task_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What one input changed, by workflow task id."""
+
+    opened: list[tuple[str, TaskInfo]] = field(default_factory=list)
+    closed: list[tuple[str, str]] = field(default_factory=list)  # (task id, completed|cancelled)
+    # (task id, element, evaluated parameters, task data for the handler)
+    jobs: list[tuple[str, TaskInfo, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    jobs_dropped: list[str] = field(default_factory=list)
+    timers: list[tuple[str, str, datetime]] = field(default_factory=list)
+    timers_gone: list[tuple[str, str]] = field(default_factory=list)  # (task id, fired|cancelled)
+    status: str = st.SUBMITTED
+    completed: bool = False
+    digest: str = ""
+
+    def machine_events(self, previous_status: str) -> list[tuple[str, dict[str, Any]]]:
+        """The events replay can reproduce: no task ids, nothing from outside."""
+        events: list[tuple[str, dict[str, Any]]] = []
+        for _, info in self.opened:
+            events.append(("task_created", {"element_id": info.element_id, "name": info.name,
+                                            "role": info.role, "department": info.department}))
+        for _, info, params, _data in self.jobs:
+            events.append(("job_queued", {"element_id": info.element_id,
+                                          "operator": info.operator, "params": params}))
+        for _, element_id, due in self.timers:
+            events.append(("timer_set", {"element_id": element_id, "due": due.isoformat()}))
+        if self.status != previous_status:
+            events.append(("status_changed", {"from": previous_status, "to": self.status}))
+        events.append(("checkpoint", {"digest": self.digest, "completed": self.completed}))
+        return events
+
+
+class DossierMachine:
+    def __init__(self, procedure: Procedure, workflow: BpmnWorkflow) -> None:
+        self.procedure = procedure
+        self.workflow = workflow
+
+    @classmethod
+    def new(cls, procedure: Procedure) -> DossierMachine:
+        workflow = BpmnWorkflow(procedure.spec, script_engine=SCRIPT_ENGINE)
+        return cls(procedure, workflow)
+
+    @classmethod
+    def load(cls, procedure: Procedure, state: str) -> DossierMachine:
+        workflow = load_state(state, procedure.spec)
+        workflow.script_engine = SCRIPT_ENGINE
+        return cls(procedure, workflow)
+
+    def dump(self) -> str:
+        return dump_state(self.workflow)
+
+    # -- what the workflow waits on -------------------------------------------------
+
+    def _waiting(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        users: dict[str, Any] = {}
+        services: dict[str, Any] = {}
+        timers: dict[str, Any] = {}
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING):
+            spec = task.task_spec
+            if task.state == TaskState.READY and spec.manual:
+                users[str(task.id)] = task
+            elif task.state == TaskState.STARTED and isinstance(spec, QueuedServiceTask):
+                services[str(task.id)] = task
+            elif task.state == TaskState.WAITING and isinstance(
+                getattr(spec, "event_definition", None), TimerEventDefinition
+            ):
+                timers[str(task.id)] = task
+        return users, services, timers
+
+    def ready_user_task(self, element_id: str | None, task_id: str | None) -> Any:
+        users, _, _ = self._waiting()
+        if task_id and task_id in users:
+            return users[task_id]
+        matches = [t for t in users.values() if t.task_spec.bpmn_id == element_id]
+        if task_id is None and len(matches) == 1:
+            return matches[0]
+        raise NotFound("no such task is waiting", element_id=element_id, task_id=task_id)
+
+    # -- applying inputs ------------------------------------------------------------
+
+    def apply(self, inp: Input, previous_status: str, received: bool) -> Outcome:
+        before = self._waiting()
+        try:
+            with clock_at(inp.at):
+                self._apply(inp)
+                self.workflow.refresh_timers()
+                self.workflow.do_engine_steps()
+        except MotcuaError:
+            raise
+        except SpiffWorkflowException as exc:
+            raise WorkflowError(f"the procedure failed: {exc}", input=inp.kind,
+                                element_id=inp.element_id) from exc
+        return self._outcome(before, self._waiting(), previous_status, received)
+
+    def _apply(self, inp: Input) -> None:
+        if inp.kind == "submitted":
+            start = self.workflow.get_next_task(state=TaskState.READY)
+            start.data.update(inp.data)
+        elif inp.kind == "task_completed":
+            task = self.ready_user_task(inp.element_id, inp.task_id)
+            task.data.update(inp.data)
+            task.run()
+        elif inp.kind == "service_completed":
+            task = self._task(inp.task_id, inp.element_id, TaskState.STARTED)
+            task.data[task.task_spec.result_variable] = inp.data
+            task.complete()
+        elif inp.kind == "timer_fired":
+            task = self._task(inp.task_id, inp.element_id, TaskState.WAITING)
+            due = timer_due(task)
+            if due is None or due > inp.at:
+                raise Conflict("timer is not due yet", element_id=inp.element_id)
+        else:
+            raise ValueError(f"unknown input kind {inp.kind!r}")
+
+    def _task(self, task_id: str | None, element_id: str | None, state: TaskState) -> Any:
+        task = None
+        if task_id:
+            try:
+                task = self.workflow.get_task_from_id(UUID(task_id))
+            except Exception:
+                task = None
+        if task is None and element_id:
+            candidates = [t for t in self.workflow.get_tasks(state=state)
+                          if t.task_spec.bpmn_id == element_id]
+            task = candidates[0] if len(candidates) == 1 else None
+        if task is None or task.state != state:
+            raise Conflict("the workflow is no longer waiting here", element_id=element_id,
+                           task_id=task_id)
+        return task
+
+    # -- what changed ---------------------------------------------------------------
+
+    def _info(self, task: Any) -> TaskInfo:
+        return self.procedure.tasks.get(task.task_spec.bpmn_id) or TaskInfo(
+            element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or "", kind="other")
+
+    def _outcome(self, before: tuple[dict[str, Any], ...], after: tuple[dict[str, Any], ...],
+                 previous_status: str, received: bool) -> Outcome:
+        (u0, s0, t0), (u1, s1, t1) = before, after
+        out = Outcome()
+        out.opened = [(tid, self._info(t)) for tid, t in u1.items() if tid not in u0]
+        for tid in u0.keys() - u1.keys():
+            task = self._find(tid)
+            done = task is not None and task.state == TaskState.COMPLETED
+            out.closed.append((tid, "completed" if done else "cancelled"))
+        for tid, task in s1.items():
+            if tid not in s0:
+                params = task._get_internal_data(SERVICE_REQUEST) or {}
+                out.jobs.append((tid, self._info(task), params, dict(task.data)))
+        out.jobs_dropped = [tid for tid in s0.keys() - s1.keys()
+                            if (t := self._find(tid)) is None or t.state != TaskState.COMPLETED]
+        for tid, task in t1.items():
+            if tid not in t0 and (due := timer_due(task)) is not None:
+                out.timers.append((tid, task.task_spec.bpmn_id, due))
+        for tid in t0.keys() - t1.keys():
+            task = self._find(tid)
+            fired = task is not None and task.state == TaskState.COMPLETED
+            out.timers_gone.append((tid, "fired" if fired else "cancelled"))
+        out.completed = self.workflow.is_completed()
+        out.status = self._status(u1, s1, previous_status, received)
+        out.digest = self.digest()
+        return out
+
+    def _find(self, task_id: str) -> Any:
+        try:
+            return self.workflow.get_task_from_id(UUID(task_id))
+        except Exception:
+            return None
+
+    def _status(self, users: dict[str, Any], services: dict[str, Any], previous: str,
+                received: bool) -> str:
+        if self.workflow.is_completed():
+            for task in self.workflow.get_tasks(state=TaskState.COMPLETED):
+                info = self.procedure.tasks.get(task.task_spec.bpmn_id)
+                if info and info.kind == "end" and info.dossier_status:
+                    return info.dossier_status
+            return st.DONE
+        candidates = [
+            info.dossier_status
+            for task in (*users.values(), *services.values())
+            if (info := self.procedure.tasks.get(task.task_spec.bpmn_id)) and info.dossier_status
+        ]
+        if candidates:
+            return max(candidates, key=lambda s: _RANK.get(s, -1))
+        if previous in st.PAUSING_STATUSES or previous == st.SUBMITTED:
+            return st.IN_PROGRESS if received else st.SUBMITTED
+        return previous
+
+    def digest(self) -> str:
+        """A fingerprint of where the workflow stands and the data it holds,
+        free of task ids and timestamps, so a replay can be compared with it."""
+        waiting = TaskState.READY | TaskState.STARTED | TaskState.WAITING
+        tasks = sorted(
+            (t.task_spec.name, TaskState.get_name(t.state))
+            for t in self.workflow.get_tasks(state=waiting | TaskState.COMPLETED | TaskState.ERROR)
+        )
+        data = {t.task_spec.name: t.data for t in self.workflow.get_tasks(state=waiting)}
+        body = canonical_json({"tasks": tasks, "data": data, "wf": self.workflow.data})
+        return hashlib.sha256(body.encode()).hexdigest()

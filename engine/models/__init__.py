@@ -1,0 +1,15 @@
+"""SQLAlchemy models. Import from here so every table is registered on `Base.metadata`."""
+
+from .base import Base, utcnow
+from .calendar_day import CalendarDay
+from .dossier import Dossier, DossierCodeCounter
+from .event import Event
+from .job import Incident, Job, Timer
+from .procedure import Procedure, ProcedureVersion
+from .task import HumanTask
+from .user import User, UserRole
+
+__all__ = [
+    "Base", "utcnow", "CalendarDay", "Dossier", "DossierCodeCounter", "Event", "Incident",
+    "Job", "Timer", "Procedure", "ProcedureVersion", "HumanTask", "User", "UserRole",
+]

@@ -1,0 +1,61 @@
+"""The registry of service-task handlers. Connectors register here; the engine
+only knows the protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+KNOWN_OPERATORS = (
+    "fee.collect", "fee.refund", "result.render", "result.sign", "result.deliver",
+    "notify.send", "portal.sync",
+)
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a handler gets: the job, and a read-only view of its dossier."""
+
+    job_id: int
+    operator: str
+    idempotency_key: str
+    params: dict[str, Any]
+    dossier_code: str
+    procedure_code: str
+    attempt: int
+    data: dict[str, Any]
+    dossier: dict[str, Any]
+    settings: dict[str, Any]
+    files: dict[str, str]
+
+
+class Handler(Protocol):
+    def __call__(self, ctx: JobContext) -> dict[str, Any]: ...
+
+
+class RetryableError(Exception):
+    """A handler failure worth retrying (a gateway timeout, a locked key)."""
+
+
+_handlers: dict[str, Handler] = {}
+
+
+def register(operator: str) -> Callable[[Handler], Handler]:
+    def decorate(fn: Handler) -> Handler:
+        _handlers[operator] = fn
+        return fn
+
+    return decorate
+
+
+def unregister(operator: str) -> None:
+    _handlers.pop(operator, None)
+
+
+def handler_for(operator: str) -> Handler | None:
+    return _handlers.get(operator)
+
+
+def registered() -> frozenset[str]:
+    return frozenset(_handlers)

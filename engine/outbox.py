@@ -1,0 +1,122 @@
+"""Outbox jobs: claim, complete, fail, and incidents when a job cannot finish."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from . import events
+from .db import is_postgres
+from .errors import Conflict, NotFound
+from .models import Incident, Job, utcnow
+from .runner import complete_service, lock_dossier
+
+LEASE = timedelta(minutes=5)
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(hours=1)
+
+
+def claim_jobs(session: Session, worker: str, limit: int = 10, now: datetime | None = None) -> list[Job]:
+    """Take up to `limit` due jobs for this worker. A job whose worker vanished
+    (lease expired) is due again. PostgreSQL skips rows other workers hold;
+    SQLite's write lock makes the claim single-writer."""
+    now = now or utcnow()
+    query = (
+        select(Job)
+        .where(or_(
+            (Job.status == "pending") & (Job.next_attempt_at <= now),
+            (Job.status == "running") & (Job.claimed_at < now - LEASE),
+        ))
+        .order_by(Job.next_attempt_at, Job.id)
+        .limit(limit)
+    )
+    if is_postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    jobs = list(session.scalars(query))
+    for job in jobs:
+        job.status, job.claimed_by, job.claimed_at = "running", worker, now
+        job.attempts += 1
+    session.flush()
+    return jobs
+
+
+def complete_job(session: Session, job_id: int, result: dict[str, Any],
+                 now: datetime | None = None) -> Job:
+    """Record a job's result and feed it to the workflow, in this transaction."""
+    job = _get(session, job_id)
+    complete_service(session, job, result, now)
+    return job
+
+
+def fail_job(session: Session, job_id: int, error: str, *, retryable: bool = True,
+             now: datetime | None = None) -> Job:
+    """Record a failed try: retry later with backoff, or raise an incident."""
+    now = now or utcnow()
+    job = _get(session, job_id)
+    lock_dossier(session, job.dossier_id)
+    session.refresh(job)
+    if job.status not in ("running", "pending"):
+        return job
+    job.last_error = error[:4000]
+    if retryable and job.attempts < job.max_attempts:
+        job.status, job.claimed_by, job.claimed_at = "pending", None, None
+        job.next_attempt_at = now + backoff(job.attempts)
+    else:
+        raise_incident(session, job, error, now)
+    session.flush()
+    return job
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with full jitter."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(attempts - 1, 0)))
+    return timedelta(seconds=random.uniform(0.5, 1.0) * ceiling.total_seconds())
+
+
+def raise_incident(session: Session, job: Job, reason: str, now: datetime | None = None) -> Incident:
+    now = now or utcnow()
+    dossier = lock_dossier(session, job.dossier_id)
+    job.status, job.finished_at, job.last_error = "incident", now, reason[:4000]
+    incident = Incident(job_id=job.id, dossier_id=job.dossier_id, operator=job.operator,
+                        reason=reason[:4000], created_at=now)
+    session.add(incident)
+    session.flush()
+    events.append(session, dossier, "incident_raised",
+                  {"job_id": job.id, "operator": job.operator, "element_id": job.element_id,
+                   "attempts": job.attempts, "reason": reason[:500]}, "engine", now)
+    return incident
+
+
+def open_incidents(session: Session) -> list[Incident]:
+    return list(session.scalars(
+        select(Incident).where(Incident.resolved_at.is_(None)).order_by(Incident.id)))
+
+
+def retry_incident(session: Session, incident_id: int, actor: str, now: datetime | None = None) -> Job:
+    """Put the incident's job back in the queue with a fresh count of tries."""
+    now = now or utcnow()
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound("incident not found", incident=incident_id)
+    if incident.resolved_at is not None:
+        raise Conflict(f"incident already {incident.resolution} by {incident.resolved_by}")
+    job = _get(session, incident.job_id)
+    dossier = lock_dossier(session, job.dossier_id)
+    job.status, job.attempts, job.next_attempt_at = "pending", 0, now
+    job.claimed_by = job.claimed_at = job.finished_at = None
+    incident.resolved_at, incident.resolved_by, incident.resolution = now, actor, "retried"
+    events.append(session, dossier, "incident_retried", {"incident": incident.id, "job_id": job.id},
+                  actor, now)
+    session.flush()
+    return job
+
+
+def _get(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound("job not found", job=job_id)
+    return job

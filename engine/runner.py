@@ -1,0 +1,297 @@
+"""The runner: every change to a dossier is one input applied in one transaction.
+
+Lock the dossier, load its workflow, apply the input, run engine steps until
+the workflow waits, then write the state, the events, the human-task rows,
+the outbox jobs and the timers. The caller commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import events, forms
+from . import status as st
+from .bpmn.serializer import SERIALIZER_VERSION
+from .bundle import Procedure, TaskInfo
+from .calendar import WorkingCalendar
+from .calendar_store import load_calendar
+from .codes import next_code
+from .errors import Conflict, InvalidInput, NotFound
+from .fees import compute_fee
+from .machine import DossierMachine, Input, Outcome
+from .models import Dossier, HumanTask, Job, Timer, utcnow
+from .procedures import latest_version, load_version
+
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+def lock_dossier(session: Session, dossier_id: int) -> Dossier:
+    """Take the dossier's row lock (PostgreSQL) and read its current state."""
+    dossier = session.scalars(
+        select(Dossier).where(Dossier.id == dossier_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if dossier is None:
+        raise NotFound("dossier not found", dossier_id=dossier_id)
+    return dossier
+
+
+def get_dossier(session: Session, code: str) -> Dossier:
+    dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+    if dossier is None:
+        raise NotFound(f"dossier {code} not found", dossier=code)
+    return dossier
+
+
+def _applicant(settings: dict[str, Any], application: dict[str, Any]) -> dict[str, str | None]:
+    """Who applies, read from the application by the paths named in procedure.toml."""
+    paths = {"name": "ho_ten", "id_number": "so_dinh_danh", "phone": "so_dien_thoai"}
+    paths.update(settings.get("applicant", {}))
+    found: dict[str, str | None] = {}
+    for key, path in paths.items():
+        value: Any = application
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        found[key] = str(value) if value not in (None, "") else None
+    return found
+
+
+def submit(
+    session: Session,
+    procedure_code: str,
+    application: dict[str, Any],
+    *,
+    actor: str,
+    channel: str = "online",
+    applicant_user: str | None = None,
+    at: datetime | None = None,
+    version_id: int | None = None,
+) -> Dossier:
+    """A new dossier on the procedure's newest version (or the one given)."""
+    if channel not in ("online", "counter", "postal"):
+        raise InvalidInput("unknown channel", {"channel": [f"{channel!r} is not a channel"]})
+    version = latest_version(session, procedure_code) if version_id is None else None
+    procedure = load_version(session, version_id or version.id)  # type: ignore[union-attr]
+    settings = procedure.settings
+    forms.check(procedure.forms[settings["start_form"]], application, procedure=procedure_code)
+    at = at or utcnow()
+    calendar = load_calendar(session)
+    code = next_code(session, settings["agency"], calendar.local_date(at))
+    fee = compute_fee(settings, channel, application)
+    who = _applicant(settings, application)
+    dossier = Dossier(
+        code=code, procedure_version_id=version_id or version.id,  # type: ignore[union-attr]
+        status=st.SUBMITTED, channel=channel, agency=settings["agency"],
+        applicant_name=who["name"], applicant_id_number=who["id_number"],
+        applicant_phone=who["phone"], applicant_user=applicant_user,
+        application=application, fee_amount=fee, submitted_at=at, state="",
+        serializer_version=SERIALIZER_VERSION, paused_working_days=0, last_event_seq=0,
+        last_event_hash="",
+    )
+    session.add(dossier)
+    session.flush()
+    data = {"application": application, "channel": channel, "fee_amount": fee,
+            "dossier_code": code, "procedure_code": procedure_code}
+    machine = DossierMachine.new(procedure)
+    _run_input(session, dossier, procedure, machine, calendar, Input("submitted", at, actor, data=data),
+               {"data": data, "procedure_version": dossier.procedure_version_id,
+                "applicant_user": applicant_user})
+    return dossier
+
+
+def _open_task(session: Session, dossier_id: int, task_id: str) -> HumanTask:
+    row = session.scalar(select(HumanTask).where(HumanTask.workflow_task_id == task_id))
+    if row is None or row.dossier_id != dossier_id:
+        raise NotFound("task not found", task_id=task_id)
+    return row
+
+
+def find_task(session: Session, ref: int | str) -> HumanTask:
+    """A human task by row id or workflow task id."""
+    if isinstance(ref, int) or str(ref).isdigit():
+        row = session.get(HumanTask, int(ref))
+    else:
+        row = session.scalar(select(HumanTask).where(HumanTask.workflow_task_id == str(ref)))
+    if row is None:
+        raise NotFound("task not found", task=ref)
+    return row
+
+
+def complete_task(
+    session: Session,
+    task_ref: int | str,
+    data: dict[str, Any],
+    *,
+    actor: str,
+    at: datetime | None = None,
+    expected_revision: int | None = None,
+) -> Dossier:
+    """Complete a waiting user task with its form data."""
+    row = find_task(session, task_ref)
+    dossier = lock_dossier(session, row.dossier_id)
+    session.refresh(row)  # read again under the lock: someone may have just completed it
+    if row.state == "completed":
+        when = row.completed_at.strftime("%d/%m/%Y %H:%M UTC") if row.completed_at else "?"
+        raise Conflict(f"task already completed by {row.completed_by} at {when}",
+                       dossier=dossier.code, task=row.element_id, completed_by=row.completed_by)
+    if row.state != "open":
+        raise Conflict("task is no longer active", dossier=dossier.code, task=row.element_id)
+    if expected_revision is not None and expected_revision != dossier.revision:
+        raise Conflict("the dossier changed since it was opened; reload it", dossier=dossier.code)
+    procedure = load_version(session, dossier.procedure_version_id)
+    if row.form:
+        forms.check(procedure.forms[row.form], data, dossier=dossier.code, task=row.element_id)
+    machine = DossierMachine.load(procedure, dossier.state)
+    inp = Input("task_completed", at or utcnow(), actor, element_id=row.element_id,
+                task_id=row.workflow_task_id, data=data)
+    _run_input(session, dossier, procedure, machine, load_calendar(session), inp,
+               {"element_id": row.element_id, "task_id": row.workflow_task_id, "data": data})
+    return dossier
+
+
+def complete_service(session: Session, job: Job, result: dict[str, Any],
+                     at: datetime | None = None) -> Dossier:
+    """Feed a service job's result back to its workflow (the caller locked nothing yet)."""
+    dossier = lock_dossier(session, job.dossier_id)
+    session.refresh(job)
+    if job.status == "done":
+        return dossier  # already fed back: a retried completion changes nothing
+    if job.status == "cancelled":
+        raise Conflict("job was cancelled", dossier=dossier.code, job=job.id)
+    procedure = load_version(session, dossier.procedure_version_id)
+    machine = DossierMachine.load(procedure, dossier.state)
+    at = at or utcnow()
+    inp = Input("service_completed", at, f"operator:{job.operator}", element_id=job.element_id,
+                task_id=job.workflow_task_id, data=result)
+    job.status, job.result, job.finished_at = "done", result, at
+    _run_input(session, dossier, procedure, machine, load_calendar(session), inp,
+               {"element_id": job.element_id, "task_id": job.workflow_task_id,
+                "operator": job.operator, "job_id": job.id, "attempt": job.attempts,
+                "data": result})
+    return dossier
+
+
+def fire_timer(session: Session, timer: Timer, at: datetime | None = None) -> Dossier:
+    dossier = lock_dossier(session, timer.dossier_id)
+    session.refresh(timer)
+    if timer.status != "pending":
+        return dossier
+    procedure = load_version(session, dossier.procedure_version_id)
+    machine = DossierMachine.load(procedure, dossier.state)
+    at = max(at or utcnow(), timer.due_at)
+    inp = Input("timer_fired", at, "timer", element_id=timer.element_id,
+                task_id=timer.workflow_task_id)
+    _run_input(session, dossier, procedure, machine, load_calendar(session), inp,
+               {"element_id": timer.element_id, "task_id": timer.workflow_task_id,
+                "due": timer.due_at.isoformat()})
+    return dossier
+
+
+def _run_input(session: Session, dossier: Dossier, procedure: Procedure, machine: DossierMachine,
+               calendar: WorkingCalendar, inp: Input, payload: dict[str, Any]) -> Outcome:
+    previous = dossier.status
+    outcome = machine.apply(inp, previous, dossier.received_at is not None)
+    events.append(session, dossier, inp.kind, payload, inp.actor, inp.at)
+    _project_tasks(session, dossier, calendar, inp, outcome)
+    _queue_jobs(session, dossier, outcome, inp.at)
+    _track_timers(session, dossier, outcome)
+    for type_, event_payload in outcome.machine_events(previous):
+        if type_ == "status_changed":
+            event_payload["portal_code"] = st.portal_code(
+                outcome.status, dossier.received_at is not None or st.counts_as_received(outcome.status))
+        events.append(session, dossier, type_, event_payload, "engine", inp.at)
+    _track_deadline(session, dossier, procedure, calendar, inp.at, previous, outcome.status)
+    dossier.status = outcome.status
+    dossier.state = machine.dump()
+    dossier.serializer_version = SERIALIZER_VERSION
+    session.flush()
+    return outcome
+
+
+def _project_tasks(session: Session, dossier: Dossier, calendar: WorkingCalendar, inp: Input,
+                   outcome: Outcome) -> None:
+    for task_id, how in outcome.closed:
+        row = _open_task(session, dossier.id, task_id)
+        row.state = how
+        if how == "completed":
+            row.completed_at, row.completed_by = inp.at, inp.actor
+            if row.due_date is not None:
+                row.timeliness = calendar.timeliness(inp.at, row.due_date)
+    for task_id, info in outcome.opened:
+        session.add(HumanTask(
+            dossier_id=dossier.id, workflow_task_id=task_id, element_id=info.element_id,
+            name=info.name, lane=info.lane, role=info.role or "citizen",
+            department=info.department or dossier.agency, form=info.form,
+            assignee=dossier.applicant_user if info.role == "citizen" else None,
+            state="open", created_at=inp.at, due_date=_task_due(dossier, calendar, info, inp.at),
+        ))
+
+
+def _task_due(dossier: Dossier, calendar: WorkingCalendar, info: TaskInfo, at: datetime):  # type: ignore[no-untyped-def]
+    if info.allowance_days is not None:
+        return calendar.add_working_days(calendar.effective_start(at), info.allowance_days)
+    return None if info.role == "citizen" else dossier.appointment_date
+
+
+def _queue_jobs(session: Session, dossier: Dossier, outcome: Outcome, at: datetime) -> None:
+    for task_id, info, params, data in outcome.jobs:
+        session.add(Job(
+            dossier_id=dossier.id, workflow_task_id=task_id, element_id=info.element_id,
+            operator=info.operator or "", payload={"params": params, "data": data},
+            idempotency_key=f"{dossier.code}/{info.element_id}/{task_id}", status="pending",
+            attempts=0, max_attempts=DEFAULT_MAX_ATTEMPTS, next_attempt_at=at, created_at=at,
+        ))
+    for task_id in outcome.jobs_dropped:
+        for job in session.scalars(select(Job).where(Job.workflow_task_id == task_id,
+                                                     Job.status.in_(("pending", "running")))):
+            job.status = "cancelled"
+
+
+def _track_timers(session: Session, dossier: Dossier, outcome: Outcome) -> None:
+    for task_id, element_id, due in outcome.timers:
+        session.add(Timer(dossier_id=dossier.id, workflow_task_id=task_id, element_id=element_id,
+                          due_at=due, status="pending"))
+    for task_id, how in outcome.timers_gone:
+        timer = session.scalar(select(Timer).where(Timer.workflow_task_id == task_id))
+        if timer is not None:
+            timer.status = how
+
+
+def _track_deadline(session: Session, dossier: Dossier, procedure: Procedure,
+                    calendar: WorkingCalendar, at: datetime, previous: str, new: str) -> None:
+    """Reception fixes the appointment date; waiting for the applicant pauses the
+    clock and the paused working days push the date; a final status ends it."""
+    if dossier.received_at is None and st.counts_as_received(new):
+        dossier.received_at = at
+        days = int(procedure.settings["legal_deadline_working_days"])
+        dossier.appointment_date = calendar.appointment_date(at, days)
+        events.append(session, dossier, "deadline_set",
+                      {"received_at": at.isoformat(), "working_days": days,
+                       "appointment_date": dossier.appointment_date.isoformat()}, "engine", at)
+        for row in session.scalars(select(HumanTask).where(
+                HumanTask.dossier_id == dossier.id, HumanTask.state == "open",
+                HumanTask.due_date.is_(None), HumanTask.role != "citizen")):
+            row.due_date = dossier.appointment_date
+    if dossier.received_at is None:
+        return
+    if new in st.PAUSING_STATUSES and dossier.paused_since is None:
+        dossier.paused_since = at
+        events.append(session, dossier, "clock_paused", {"status": new}, "engine", at)
+    elif new not in st.PAUSING_STATUSES and dossier.paused_since is not None:
+        days = calendar.working_days_between(dossier.paused_since, at)
+        old = dossier.appointment_date
+        dossier.paused_since = None
+        if days and old is not None:
+            dossier.paused_working_days += days
+            dossier.appointment_date = calendar.extend(old, days)
+            events.append(session, dossier, "deadline_extended",
+                          {"paused_working_days": days, "from": old.isoformat(),
+                           "to": dossier.appointment_date.isoformat()}, "engine", at)
+        else:
+            events.append(session, dossier, "clock_resumed", {"paused_working_days": 0}, "engine", at)
+    if new in st.END_STATUSES and dossier.finished_at is None:
+        dossier.finished_at = at

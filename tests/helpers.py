@@ -1,0 +1,61 @@
+"""Shared test helpers: deploy bundles, drive dossiers through the worker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import procedures, runner
+from engine.bundle import load_bundle
+from engine.db import transaction
+from engine.models import Dossier, HumanTask
+from engine.worker import run_once
+
+
+def deploy(sessions: sessionmaker[Session], path: Path) -> procedures.DeployResult:
+    with transaction(sessions) as s:
+        return procedures.deploy(s, load_bundle(path), "test")
+
+
+def submit(sessions: sessionmaker[Session], code: str, application: dict[str, Any],
+           when: datetime | None = None, channel: str = "online") -> str:
+    with transaction(sessions) as s:
+        return runner.submit(s, code, application, actor="citizen1", channel=channel,
+                             applicant_user="citizen1", at=when).code
+
+
+def work(sessions: sessionmaker[Session], when: datetime | None = None) -> None:
+    """Run every due job and timer, as a worker would."""
+    if when is None:
+        run_once(sessions)
+    else:
+        run_once(sessions, clock=lambda: when)
+
+
+def open_tasks(sessions: sessionmaker[Session], code: str) -> list[HumanTask]:
+    with transaction(sessions) as s:
+        return list(s.scalars(
+            select(HumanTask).join(Dossier).where(Dossier.code == code, HumanTask.state == "open")
+            .order_by(HumanTask.id)))
+
+
+def task(sessions: sessionmaker[Session], code: str, element_id: str) -> HumanTask:
+    found = [t for t in open_tasks(sessions, code) if t.element_id == element_id]
+    assert found, f"{element_id} is not open on {code}: {[t.element_id for t in open_tasks(sessions, code)]}"
+    return found[0]
+
+
+def complete(sessions: sessionmaker[Session], code: str, element_id: str, data: dict[str, Any],
+             actor: str = "officer", when: datetime | None = None) -> Dossier:
+    row = task(sessions, code, element_id)
+    with transaction(sessions) as s:
+        return runner.complete_task(s, row.id, data, actor=actor, at=when)
+
+
+def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
+    with transaction(sessions) as s:
+        return runner.get_dossier(s, code)

@@ -1,0 +1,1 @@
+"""motcua web layer: the Flask app, the command line and the demo."""

@@ -1,0 +1,341 @@
+"""The `motcua` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from engine import config, outbox, procedures, runner
+from engine.calendar_store import set_day
+from engine.db import transaction
+from engine.errors import MotcuaError
+from engine.events import verify_chain
+from engine.models import Dossier, HumanTask, Incident
+from engine.replay import replay
+from engine.status import STATUS_NAMES, portal_code
+from engine.worker import run_once
+
+from .services import factory
+
+
+def _fail(exc: MotcuaError) -> None:
+    click.secho(str(exc), fg="red", err=True)
+    sys.exit(2 if exc.http_status == 409 else 1)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MotcuaError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """motcua: run government administrative procedures end to end."""
+
+
+def _json_arg(value: str) -> dict[str, Any]:
+    text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise click.BadParameter("expected a JSON object")
+    return data
+
+
+# -- db ---------------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema."""
+    factory()
+    click.echo(f"database at the newest schema: {config.database_url()}")
+
+
+# -- procedures -------------------------------------------------------------------
+
+@main.group("procedures")
+def procedures_group() -> None:
+    """Procedure bundles and their versions."""
+
+
+@procedures_group.command("deploy")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--by", "deployed_by", default="cli", help="Who deploys (recorded).")
+def procedures_deploy(path: Path | None, deployed_by: str) -> None:
+    """Validate bundles under PATH (default: processes/) and store changed ones as new versions."""
+    with transaction(factory()) as session:
+        results = procedures.deploy_path(session, path or config.processes_dir(), deployed_by)
+    for r in results:
+        what = "new version" if r.created else "unchanged"
+        click.echo(f"{r.code:24} v{r.version:<3} {r.content_hash[:12]}  {what}")
+
+
+@procedures_group.command("list")
+def procedures_list() -> None:
+    """Every procedure with its versions, content hash and deploy time."""
+    with transaction(factory()) as session:
+        rows = procedures.list_versions(session)
+        click.echo(f"{'CODE':24} {'VER':4} {'HASH':12}  {'DEPLOYED (UTC)':16}  NAME")
+        for v in rows:
+            click.echo(f"{v.procedure.code:24} v{v.version:<3} {v.content_hash[:12]}  "
+                       f"{v.deployed_at:%Y-%m-%d %H:%M}  {v.procedure.name_vi}")
+
+
+@procedures_group.command("show")
+@click.argument("code")
+@click.option("--version", "version_no", type=int, help="A version number (default: newest).")
+def procedures_show(code: str, version_no: int | None) -> None:
+    """A procedure version: deadline, fees, documents, tasks."""
+    with transaction(factory()) as session:
+        version = procedures.latest_version(session, code)
+        if version_no is not None:
+            matches = [v for v in version.procedure.versions if v.version == version_no]
+            if not matches:
+                raise click.BadParameter(f"{code} has no version {version_no}")
+            version = matches[0]
+        proc = procedures.load_version(session, version.id)
+        s = proc.settings
+        click.echo(f"{code} v{version.version}  {version.content_hash}")
+        click.echo(f"  {s['name_vi']} / {s['name_en']}")
+        click.echo(f"  agency {s['agency']}, level {s.get('level', '-')}, "
+                   f"legal deadline {s['legal_deadline_working_days']} working days")
+        fees = s.get("fees", {})
+        click.echo("  fees: " + ", ".join(f"{c} {fees.get(c, 0):,} đ" for c in ("online", "counter", "postal")))
+        for doc in s.get("documents", []):
+            click.echo(f"  document: {doc.get('name_vi')}{' (required)' if doc.get('required') else ''}")
+        for info in proc.tasks.values():
+            if info.kind in ("user", "service"):
+                who = info.role or info.operator
+                click.echo(f"  {info.kind:7} {info.element_id:28} {who:12} {info.name}")
+
+
+# -- dossiers ---------------------------------------------------------------------
+
+@main.group("dossiers")
+def dossiers_group() -> None:
+    """Dossiers (hồ sơ)."""
+
+
+@dossiers_group.command("submit")
+@click.argument("procedure")
+@click.option("--data", "data", required=True, help="Application as JSON, or @file.json.")
+@click.option("--channel", type=click.Choice(["online", "counter", "postal"]), default="online")
+@click.option("--actor", default="citizen", help="Who submits (recorded).")
+def dossiers_submit(procedure: str, data: str, channel: str, actor: str) -> None:
+    """Submit a dossier for PROCEDURE."""
+    with transaction(factory()) as session:
+        dossier = runner.submit(session, procedure, _json_arg(data), actor=actor, channel=channel,
+                                applicant_user=actor)
+        click.echo(f"{dossier.code}  {dossier.status}  fee {dossier.fee_amount:,} đ")
+
+
+@dossiers_group.command("list")
+@click.option("--status", help="Only dossiers in this status.")
+@click.option("--limit", default=50, show_default=True)
+def dossiers_list(status: str | None, limit: int) -> None:
+    """Dossiers, newest first."""
+    with transaction(factory()) as session:
+        query = select(Dossier).order_by(Dossier.id.desc()).limit(limit)
+        if status:
+            query = query.where(Dossier.status == status)
+        for d in session.scalars(query):
+            due = d.appointment_date.strftime("%d/%m/%Y") if d.appointment_date else "-"
+            click.echo(f"{d.code:28} {d.status:22} due {due:10}  {d.applicant_name or ''}")
+
+
+@dossiers_group.command("show")
+@click.argument("code")
+def dossiers_show(code: str) -> None:
+    """A dossier: status, deadline, tasks, and its event log."""
+    with transaction(factory()) as session:
+        d = runner.get_dossier(session, code)
+        vi, _ = STATUS_NAMES[d.status]
+        click.echo(f"{d.code}  {d.procedure_version.label}  channel {d.channel}")
+        click.echo(f"  status {d.status} ({vi}; portal {portal_code(d.status, d.received_at is not None)})")
+        click.echo(f"  applicant {d.applicant_name or '-'}  fee {d.fee_amount:,} đ")
+        if d.appointment_date:
+            click.echo(f"  received {d.received_at:%d/%m/%Y %H:%M} UTC, appointment "
+                       f"{d.appointment_date:%d/%m/%Y}, paused {d.paused_working_days} working days")
+        click.echo("  tasks:")
+        for t in session.scalars(select(HumanTask).where(HumanTask.dossier_id == d.id).order_by(HumanTask.id)):
+            due = t.due_date.strftime("%d/%m/%Y") if t.due_date else "-"
+            tail = f"by {t.completed_by} ({t.timeliness or '-'})" if t.state == "completed" else ""
+            click.echo(f"    #{t.id:<5} {t.element_id:26} {t.role:11} {t.state:10} due {due:10} {tail}")
+        click.echo("  events:")
+        for e in runner.events.history(session, d.id):
+            click.echo(f"    {e.seq:>3} {e.at:%d/%m %H:%M:%S} {e.type:18} {e.actor:22} "
+                       f"{json.dumps(e.payload, ensure_ascii=False)[:90]}")
+
+
+# -- tasks ------------------------------------------------------------------------
+
+@main.group("tasks")
+def tasks_group() -> None:
+    """Human tasks (the officers' and citizens' inbox)."""
+
+
+@tasks_group.command("list")
+@click.option("--role", help="reception, specialist, leader or citizen.")
+@click.option("--department")
+@click.option("--dossier", "dossier_code")
+def tasks_list(role: str | None, department: str | None, dossier_code: str | None) -> None:
+    """Open tasks, the most urgent first."""
+    with transaction(factory()) as session:
+        query = (select(HumanTask, Dossier.code).join(Dossier)
+                 .where(HumanTask.state == "open").order_by(HumanTask.due_date, HumanTask.id))
+        if role:
+            query = query.where(HumanTask.role == role)
+        if department:
+            query = query.where(HumanTask.department == department)
+        if dossier_code:
+            query = query.where(Dossier.code == dossier_code)
+        for t, code in session.execute(query):
+            due = t.due_date.strftime("%d/%m/%Y") if t.due_date else "-"
+            click.echo(f"#{t.id:<5} {code:28} {t.element_id:26} {t.role:11} {t.department:10} "
+                       f"due {due:10} form {t.form}")
+
+
+@tasks_group.command("complete")
+@click.argument("task")
+@click.option("--data", "data", default="{}", help="Form data as JSON, or @file.json.")
+@click.option("--actor", required=True, help="Who completes the task (recorded).")
+def tasks_complete(task: str, data: str, actor: str) -> None:
+    """Complete TASK (its #id) with form data."""
+    with transaction(factory()) as session:
+        dossier = runner.complete_task(session, task.lstrip("#"), _json_arg(data), actor=actor)
+        click.echo(f"{dossier.code}  now {dossier.status}")
+
+
+# -- worker and incidents -----------------------------------------------------------
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
+def worker(once: bool, interval: float) -> None:
+    """Run outbox jobs and due timers."""
+    sessions = factory()
+    if once:
+        click.echo(str(run_once(sessions)))
+        return
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler()
+    scheduler.add_job(lambda: run_once(sessions), "interval", seconds=interval,
+                      max_instances=1, coalesce=True)
+    click.echo(f"worker polling every {interval}s; Ctrl-C to stop")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        time.sleep(0)
+
+
+@main.group("incidents", invoke_without_command=True)
+@click.pass_context
+def incidents(ctx: click.Context) -> None:
+    """Open incidents: jobs that could not finish by themselves."""
+    if ctx.invoked_subcommand:
+        return
+    with transaction(factory()) as session:
+        rows = outbox.open_incidents(session)
+        if not rows:
+            click.echo("no open incidents")
+        for i in rows:
+            code = session.get(Dossier, i.dossier_id).code  # type: ignore[union-attr]
+            click.echo(f"#{i.id:<4} {i.created_at:%d/%m/%Y %H:%M} {code:28} {i.operator:16} {i.reason}")
+
+
+@incidents.command("retry")
+@click.argument("incident_id", type=int)
+@click.option("--actor", default="admin")
+def incidents_retry(incident_id: int, actor: str) -> None:
+    """Queue the incident's job again."""
+    with transaction(factory()) as session:
+        job = outbox.retry_incident(session, incident_id, actor)
+        click.echo(f"job {job.id} ({job.operator}) queued again")
+        assert session.get(Incident, incident_id) is not None
+
+
+# -- audit ------------------------------------------------------------------------
+
+@main.group()
+def audit() -> None:
+    """Verify event chains and replay dossier histories."""
+
+
+def _dossiers(session: Any, code: str | None) -> list[Dossier]:
+    if code:
+        return [runner.get_dossier(session, code)]
+    return list(session.scalars(select(Dossier).order_by(Dossier.id)))
+
+
+@audit.command("verify")
+@click.argument("code", required=False)
+def audit_verify(code: str | None) -> None:
+    """Recompute the hash chain of CODE (or of every dossier)."""
+    bad = 0
+    with transaction(factory()) as session:
+        for d in _dossiers(session, code):
+            report = verify_chain(session, d)
+            bad += not report.ok
+            click.secho(str(report), fg=None if report.ok else "red")
+    sys.exit(1 if bad else 0)
+
+
+@audit.command("replay")
+@click.argument("code", required=False)
+def audit_replay(code: str | None) -> None:
+    """Re-run CODE's pinned procedure version on its recorded inputs (or every dossier's)."""
+    bad = 0
+    with transaction(factory()) as session:
+        for d in _dossiers(session, code):
+            report = replay(session, d)
+            bad += not report.consistent
+            click.secho(str(report), fg=None if report.consistent else "red")
+    sys.exit(1 if bad else 0)
+
+
+# -- calendar ---------------------------------------------------------------------
+
+@main.command("calendar")
+@click.argument("kind", type=click.Choice(["off", "working"]))
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--note")
+def calendar_cmd(kind: str, day: Any, note: str | None) -> None:
+    """Declare DAY an extra day off or a make-up working day."""
+    with transaction(factory()) as session:
+        set_day(session, date(day.year, day.month, day.day), kind, note)
+    click.echo(f"{day:%d/%m/%Y} is now a {'day off' if kind == 'off' else 'working day'}")
+
+
+# -- demo -------------------------------------------------------------------------
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--seed-only", is_flag=True, help="Set up the demo data and exit.")
+def demo(host: str, port: int, seed_only: bool) -> None:
+    """Set up the demo (database, procedures, users, dossiers) and serve it."""
+    from .demo import run_demo
+
+    run_demo(host, port, seed_only)
+
+
+if __name__ == "__main__":
+    main()
