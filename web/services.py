@@ -8,11 +8,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import register_all
-from engine import db, migrate
+from engine import config, db, migrate
 
 
 @lru_cache(maxsize=8)
-def _engine(url: str | None) -> Engine:
+def _engine(url: str) -> Engine:
     engine = db.make_engine(url)
     migrate.upgrade(engine)
     return engine
@@ -21,4 +21,4 @@ def _engine(url: str | None) -> Engine:
 def factory(url: str | None = None) -> sessionmaker[Session]:
     """Sessions on an up-to-date database, with every connector registered."""
     register_all()
-    return db.session_factory(_engine(url))
+    return db.session_factory(_engine(url or config.database_url()))

@@ -1,0 +1,100 @@
+"""`motcua demo`: a database with procedures, demo users and dossiers in
+different states, served with a worker running in the same process."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import config, procedures
+from engine.accounts import create_user
+from engine.db import transaction
+from engine.models import Dossier, ProcedureVersion
+from engine.scenario import all_scenarios, drive
+from engine.worker import run_once
+
+from .app import create_app
+from .services import factory
+
+DEMO_PASSWORD = "motcua-demo"
+
+# (scenario, path, steps to play: None = to the end)
+DEMO_DOSSIERS = [
+    ("marital_status", "approve", None),
+    ("marital_status", "approve", 1),
+    ("marital_status", "supplement", 2),
+    ("birth_registration", "approve", None),
+    ("birth_registration", "approve", 0),
+    ("construction_permit", "approve", 3),
+    ("construction_permit", "reject", None),
+]
+
+
+def _departments(session: Session) -> set[str]:
+    found: set[str] = set()
+    for version in session.scalars(select(ProcedureVersion)):
+        settings = version.settings
+        default = settings.get("department") or settings["agency"]
+        found.add(settings["agency"])
+        found.update(lane.get("department", default) for lane in settings["lanes"].values())
+    return found
+
+
+def demo_users(departments: set[str]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    every = sorted(departments)
+    return [
+        ("admin", "Quản trị hệ thống", [("admin", "*")]),
+        ("tiepnhan", "Nguyễn Thị Hoa (Một cửa)", [("reception", d) for d in every]),
+        ("chuyenvien", "Trần Văn Minh (Chuyên viên)", [("specialist", d) for d in every]),
+        ("lanhdao", "Lê Quang Hải (Lãnh đạo)", [("leader", d) for d in every]),
+        ("phantich", "Phạm Thu Trang (Phân tích quy trình)", [("analyst", "*")]),
+        ("kiemtoan", "Đỗ Minh Tuấn (Kiểm tra)", [("auditor", "*")]),
+        ("congdan", "Nguyễn Văn An", [("citizen", "*")]),
+    ]
+
+
+def seed(sessions: sessionmaker[Session], log=click.echo) -> None:  # type: ignore[no-untyped-def]
+    with transaction(sessions) as s:
+        for r in procedures.deploy_path(s, config.processes_dir(), "demo"):
+            log(f"  procedure {r.code} v{r.version} ({'new' if r.created else 'unchanged'})")
+        if s.scalar(select(func.count()).select_from(Dossier)):
+            return
+        for username, name, roles in demo_users(_departments(s)):
+            create_user(s, username, name, DEMO_PASSWORD, roles)
+    scenarios = all_scenarios()
+    for name, path, steps in DEMO_DOSSIERS:
+        if name in scenarios and path in scenarios[name].paths:
+            code = drive(sessions, scenarios[name], path, steps=steps)
+            log(f"  dossier {code}: {name} / {path}" + (f" (first {steps} steps)" if steps is not None else ""))
+
+
+def run_demo(host: str, port: int, seed_only: bool) -> None:
+    sessions = factory()
+    click.echo(f"motcua demo — database {config.database_url()}")
+    seed(sessions)
+    if seed_only:
+        return
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler = BackgroundScheduler()
+    scheduler.add_job(lambda: run_once(sessions), "interval", seconds=2, max_instances=1,
+                      coalesce=True)
+    scheduler.start()
+    url = f"http://{host}:{port}/"
+    click.echo(f"\nServing {url}  (worker in-process, every 2 s; Ctrl-C to stop)")
+    click.echo(f"Demo accounts, password '{DEMO_PASSWORD}':")
+    with transaction(sessions) as s:
+        for username, name, roles in demo_users(_departments(s)):
+            click.echo(f"  {username:11} {name:38} {', '.join(sorted({r for r, _ in roles}))}")
+    click.echo("The status page shows dossiers and open tasks. Act as a demo user from a second\n"
+               "terminal, e.g.:  .venv/bin/motcua tasks list --role reception\n"
+               "                 .venv/bin/motcua tasks complete ID --actor tiepnhan "
+               "--data '{\"reception_decision\": \"receive\"}'")
+    try:
+        create_app(sessions).run(host=host, port=port, use_reloader=False)
+    finally:
+        scheduler.shutdown(wait=False)
