@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -30,6 +30,7 @@ NS = {
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
 MAX_FILE_BYTES = 2_000_000
+FORMAT_CHECKER = FormatChecker()
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,15 @@ class Procedure:
     tasks: dict[str, TaskInfo]
     files: dict[str, str] = field(repr=False)
 
+    _validators: dict[str, Draft202012Validator] = field(default_factory=dict, repr=False)
+
     def form_validator(self, name: str) -> Draft202012Validator:
-        return Draft202012Validator(self.forms[name])
+        """The form's validator, built once (procedures are immutable)."""
+        validator = self._validators.get(name)
+        if validator is None:
+            validator = self._validators[name] = Draft202012Validator(
+                self.forms[name], format_checker=FORMAT_CHECKER)
+        return validator
 
 
 def load_bundle(path: Path) -> Bundle:

@@ -1,7 +1,12 @@
-"""The working-day calendar with the administrator's exceptions from the database."""
+"""The working-day calendar with the administrator's exceptions from the database.
+
+Read on every input, so it is cached per database for a short while; a change
+made through `set_day` is seen at once in this process, and within
+`CACHE_SECONDS` in the others."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from sqlalchemy import select
@@ -10,13 +15,22 @@ from sqlalchemy.orm import Session
 from .calendar import WorkingCalendar
 from .models import CalendarDay
 
+CACHE_SECONDS = 30.0
+_cache: dict[str, tuple[float, WorkingCalendar]] = {}
+
 
 def load_calendar(session: Session) -> WorkingCalendar:
+    key = str(session.get_bind().url)
+    cached = _cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
     rows = session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
-    return WorkingCalendar(
+    calendar = WorkingCalendar(
         days_off=frozenset(d for d, kind in rows if kind == "off"),
         working_days=frozenset(d for d, kind in rows if kind == "working"),
     )
+    _cache[key] = (time.monotonic(), calendar)
+    return calendar
 
 
 def set_day(session: Session, day: date, kind: str, note: str | None = None) -> None:
@@ -29,3 +43,4 @@ def set_day(session: Session, day: date, kind: str, note: str | None = None) -> 
     else:
         row.kind, row.note = kind, note
     session.flush()
+    _cache.pop(str(session.get_bind().url), None)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .models import Dossier, Event
@@ -36,17 +36,26 @@ def event_hash(prev_hash: str, dossier_code: str, seq: int, at: datetime, actor:
 
 
 def append(session: Session, dossier: Dossier, type_: str, payload: dict[str, Any],
-           actor: str, at: datetime) -> Event:
+           actor: str, at: datetime) -> None:
     """Append one event; the caller holds the dossier's lock."""
-    payload = json.loads(canonical_json(payload))  # what is hashed is what is stored
-    seq = dossier.last_event_seq + 1
-    prev = dossier.last_event_hash or GENESIS
-    digest = event_hash(prev, dossier.code, seq, at, actor, type_, payload)
-    event = Event(dossier_id=dossier.id, seq=seq, at=at, actor=actor, type=type_,
-                  payload=payload, prev_hash=prev, hash=digest)
-    session.add(event)
-    dossier.last_event_seq, dossier.last_event_hash = seq, digest
-    return event
+    append_many(session, dossier, [(type_, payload, actor, at)])
+
+
+def append_many(session: Session, dossier: Dossier,
+                items: list[tuple[str, dict[str, Any], str, datetime]]) -> None:
+    """Append events in order with one INSERT; the caller holds the dossier's lock."""
+    rows = []
+    seq, prev = dossier.last_event_seq, dossier.last_event_hash or GENESIS
+    for type_, payload, actor, at in items:
+        payload = json.loads(canonical_json(payload))  # what is hashed is what is stored
+        seq += 1
+        digest = event_hash(prev, dossier.code, seq, at, actor, type_, payload)
+        rows.append({"dossier_id": dossier.id, "seq": seq, "at": at, "actor": actor,
+                     "type": type_, "payload": payload, "prev_hash": prev, "hash": digest})
+        prev = digest
+    if rows:
+        session.execute(insert(Event), rows)
+        dossier.last_event_seq, dossier.last_event_hash = seq, prev
 
 
 def history(session: Session, dossier_id: int) -> list[Event]:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.protocols import Validator
 
 from .errors import InvalidInput
 
 _FORMATS = FormatChecker()
 
 
-def field_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
-    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+def field_errors(schema: dict[str, Any] | Validator, data: Any) -> dict[str, list[str]]:
+    """Every problem of the data, keyed by dotted field path."""
+    validator = (schema if not isinstance(schema, dict)
+                 else Draft202012Validator(schema, format_checker=_FORMATS))
     errors: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in error.absolute_path)
@@ -26,7 +29,7 @@ def field_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
     return errors
 
 
-def check(schema: dict[str, Any], data: Any, **context: Any) -> dict[str, Any]:
+def check(schema: dict[str, Any] | Validator, data: Any, **context: Any) -> dict[str, Any]:
     """Return the data if it satisfies the schema; raise InvalidInput otherwise."""
     if not isinstance(data, dict):
         raise InvalidInput("form data must be an object", {"(form)": ["not an object"]}, **context)

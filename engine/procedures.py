@@ -99,15 +99,25 @@ _cache: dict[tuple[str, str], Procedure] = {}
 _cache_lock = Lock()
 
 
+_keys: dict[tuple[str, int], tuple[str, str]] = {}
+
+
 def load_version(session: Session, version_id: int) -> Procedure:
     """The parsed procedure of a stored version (cached: versions never change)."""
-    row = session.get(ProcedureVersion, version_id)
-    if row is None:
-        raise NotFound("procedure version not found", version_id=version_id)
-    key = (row.bpmn_process_id, row.content_hash)
+    where = (str(session.get_bind().url), version_id)
+    key = _keys.get(where)
+    if key is None:
+        row = session.execute(
+            select(ProcedureVersion.bpmn_process_id, ProcedureVersion.content_hash)
+            .where(ProcedureVersion.id == version_id)
+        ).one_or_none()
+        if row is None:
+            raise NotFound("procedure version not found", version_id=version_id)
+        key = _keys[where] = (row[0], row[1])
     cached = _cache.get(key)
     if cached is None:
-        cached = validate(Bundle(code=row.bpmn_process_id, files=row.files), None)
+        files = session.scalar(select(ProcedureVersion.files).where(ProcedureVersion.id == version_id))
+        cached = validate(Bundle(code=key[0], files=files or {}), None)
         with _cache_lock:
             _cache[key] = cached
     return cached

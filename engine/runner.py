@@ -77,7 +77,8 @@ def submit(
     version = latest_version(session, procedure_code) if version_id is None else None
     procedure = load_version(session, version_id or version.id)  # type: ignore[union-attr]
     settings = procedure.settings
-    forms.check(procedure.forms[settings["start_form"]], application, procedure=procedure_code)
+    forms.check(procedure.form_validator(settings["start_form"]), application,
+                procedure=procedure_code)
     at = at or utcnow()
     calendar = load_calendar(session)
     code = next_code(session, settings["agency"], calendar.local_date(at))
@@ -144,7 +145,8 @@ def complete_task(
         raise Conflict("the dossier changed since it was opened; reload it", dossier=dossier.code)
     procedure = load_version(session, dossier.procedure_version_id)
     if row.form:
-        forms.check(procedure.forms[row.form], data, dossier=dossier.code, task=row.element_id)
+        forms.check(procedure.form_validator(row.form), data, dossier=dossier.code,
+                    task=row.element_id)
     machine = DossierMachine.load(procedure, dossier.state)
     inp = Input("task_completed", at or utcnow(), actor, element_id=row.element_id,
                 task_id=row.workflow_task_id, data=data)
@@ -195,19 +197,25 @@ def _run_input(session: Session, dossier: Dossier, procedure: Procedure, machine
                calendar: WorkingCalendar, inp: Input, payload: dict[str, Any]) -> Outcome:
     previous = dossier.status
     outcome = machine.apply(inp, previous, dossier.received_at is not None)
-    events.append(session, dossier, inp.kind, payload, inp.actor, inp.at)
-    _project_tasks(session, dossier, calendar, inp, outcome)
-    _queue_jobs(session, dossier, outcome, inp.at)
-    _track_timers(session, dossier, outcome)
-    for type_, event_payload in outcome.machine_events(previous):
-        if type_ == "status_changed":
-            event_payload["portal_code"] = st.portal_code(
-                outcome.status, dossier.received_at is not None or st.counts_as_received(outcome.status))
-        events.append(session, dossier, type_, event_payload, "engine", inp.at)
-    _track_deadline(session, dossier, procedure, calendar, inp.at, previous, outcome.status)
-    dossier.status = outcome.status
-    dossier.state = machine.dump()
-    dossier.serializer_version = SERIALIZER_VERSION
+    # Everything below is written in one flush at the end: one round trip per table.
+    log: list[tuple[str, dict[str, Any], str, datetime]] = [(inp.kind, payload, inp.actor, inp.at)]
+    with session.no_autoflush:
+        # the deadline first: tasks opened by the reception take its appointment date
+        deadline_log = _track_deadline(session, dossier, procedure, calendar, inp.at, outcome.status)
+        _project_tasks(session, dossier, calendar, inp, outcome)
+        _queue_jobs(session, dossier, outcome, inp.at)
+        _track_timers(session, dossier, outcome)
+        for type_, event_payload in outcome.machine_events(previous):
+            if type_ == "status_changed":
+                event_payload["portal_code"] = st.portal_code(
+                    outcome.status,
+                    dossier.received_at is not None or st.counts_as_received(outcome.status))
+            log.append((type_, event_payload, "engine", inp.at))
+        log.extend(deadline_log)
+        dossier.status = outcome.status
+        dossier.state = machine.dump()
+        dossier.serializer_version = SERIALIZER_VERSION
+        events.append_many(session, dossier, log)
     session.flush()
     return outcome
 
@@ -252,35 +260,40 @@ def _queue_jobs(session: Session, dossier: Dossier, outcome: Outcome, at: dateti
 
 
 def _track_timers(session: Session, dossier: Dossier, outcome: Outcome) -> None:
+    gone = dict(outcome.timers_gone)
     for task_id, element_id, due in outcome.timers:
+        # a timer reached and passed within the same input is recorded as such
         session.add(Timer(dossier_id=dossier.id, workflow_task_id=task_id, element_id=element_id,
-                          due_at=due, status="pending"))
-    for task_id, how in outcome.timers_gone:
+                          due_at=due, status=gone.pop(task_id, "pending")))
+    for task_id, how in gone.items():
         timer = session.scalar(select(Timer).where(Timer.workflow_task_id == task_id))
         if timer is not None:
             timer.status = how
 
 
 def _track_deadline(session: Session, dossier: Dossier, procedure: Procedure,
-                    calendar: WorkingCalendar, at: datetime, previous: str, new: str) -> None:
+                    calendar: WorkingCalendar, at: datetime, new: str
+                    ) -> list[tuple[str, dict[str, Any], str, datetime]]:
     """Reception fixes the appointment date; waiting for the applicant pauses the
-    clock and the paused working days push the date; a final status ends it."""
+    clock and the paused working days push the date; a final status ends it.
+    Returns the events to record."""
+    log: list[tuple[str, dict[str, Any], str, datetime]] = []
     if dossier.received_at is None and st.counts_as_received(new):
         dossier.received_at = at
         days = int(procedure.settings["legal_deadline_working_days"])
         dossier.appointment_date = calendar.appointment_date(at, days)
-        events.append(session, dossier, "deadline_set",
-                      {"received_at": at.isoformat(), "working_days": days,
-                       "appointment_date": dossier.appointment_date.isoformat()}, "engine", at)
+        log.append(("deadline_set", {"received_at": at.isoformat(), "working_days": days,
+                                     "appointment_date": dossier.appointment_date.isoformat()},
+                    "engine", at))
         for row in session.scalars(select(HumanTask).where(
                 HumanTask.dossier_id == dossier.id, HumanTask.state == "open",
                 HumanTask.due_date.is_(None), HumanTask.role != "citizen")):
             row.due_date = dossier.appointment_date
     if dossier.received_at is None:
-        return
+        return log
     if new in st.PAUSING_STATUSES and dossier.paused_since is None:
         dossier.paused_since = at
-        events.append(session, dossier, "clock_paused", {"status": new}, "engine", at)
+        log.append(("clock_paused", {"status": new}, "engine", at))
     elif new not in st.PAUSING_STATUSES and dossier.paused_since is not None:
         days = calendar.working_days_between(dossier.paused_since, at)
         old = dossier.appointment_date
@@ -288,10 +301,11 @@ def _track_deadline(session: Session, dossier: Dossier, procedure: Procedure,
         if days and old is not None:
             dossier.paused_working_days += days
             dossier.appointment_date = calendar.extend(old, days)
-            events.append(session, dossier, "deadline_extended",
-                          {"paused_working_days": days, "from": old.isoformat(),
-                           "to": dossier.appointment_date.isoformat()}, "engine", at)
+            log.append(("deadline_extended", {"paused_working_days": days, "from": old.isoformat(),
+                                              "to": dossier.appointment_date.isoformat()},
+                        "engine", at))
         else:
-            events.append(session, dossier, "clock_resumed", {"paused_working_days": 0}, "engine", at)
+            log.append(("clock_resumed", {"paused_working_days": 0}, "engine", at))
     if new in st.END_STATUSES and dossier.finished_at is None:
         dossier.finished_at = at
+    return log

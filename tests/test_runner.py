@@ -167,3 +167,20 @@ def test_refusal_ends_rejected_before_reception(mini):
     with transaction(mini) as s:
         change = s.scalars(select(Event).where(Event.type == "status_changed")).all()[-1]
         assert change.payload["portal_code"] == 3
+
+
+def test_officer_task_without_allowance_is_due_on_the_appointment_date(mini, tmp_path):
+    import shutil
+
+    from .helpers import deploy as deploy_bundle
+    bundle = tmp_path / "mini"
+    shutil.copytree(FIXTURES / "mini", bundle)
+    text = (bundle / "procedure.bpmn").read_text()
+    (bundle / "procedure.bpmn").write_text(text.replace(
+        '<spiffworkflow:property name="allowanceWorkingDays" value="2" />', ""))
+    deploy_bundle(mini, bundle)
+    code = submit(mini, "mini", APP, at("2026-03-02 09:00"))
+    work(mini, at("2026-03-02 09:00"))
+    complete(mini, code, "receive", {"reception_decision": "receive"}, "r", at("2026-03-02 10:00"))
+    [review] = open_tasks(mini, code)
+    assert review.due_date == dossier(mini, code).appointment_date
