@@ -1,0 +1,22 @@
+"""The runnable example does what its docstring says."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_full_dossier_example_drives_each_procedure_to_the_end(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "MOTCUA_DATABASE_URL"}
+    env["MOTCUA_INSTANCE"] = str(tmp_path)
+    out = subprocess.run([sys.executable, str(ROOT / "examples" / "full_dossier.py")], env=env,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    for code in ("marital_status", "birth_registration", "construction_permit"):
+        assert f"== {code}: {code} ==" in out
+    assert out.count("final status returned") == 3
+    assert out.count("consistent (") == 3 and out.count("chain intact") == 3
+    assert "lanhdao completed approval → done" in out
