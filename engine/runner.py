@@ -74,8 +74,9 @@ def submit(
     """A new dossier on the procedure's newest version (or the one given)."""
     if channel not in ("online", "counter", "postal"):
         raise InvalidInput("unknown channel", {"channel": [f"{channel!r} is not a channel"]})
-    version = latest_version(session, procedure_code) if version_id is None else None
-    procedure = load_version(session, version_id or version.id)  # type: ignore[union-attr]
+    if version_id is None:
+        version_id = latest_version(session, procedure_code).id
+    procedure = load_version(session, version_id)
     settings = procedure.settings
     forms.check(procedure.form_validator(settings["start_form"]), application,
                 procedure=procedure_code)
@@ -85,7 +86,7 @@ def submit(
     fee = compute_fee(settings, channel, application)
     who = _applicant(settings, application)
     dossier = Dossier(
-        code=code, procedure_version_id=version_id or version.id,  # type: ignore[union-attr]
+        code=code, procedure_version_id=version_id,
         status=st.SUBMITTED, channel=channel, agency=settings["agency"],
         applicant_name=who["name"], applicant_id_number=who["id_number"],
         applicant_phone=who["phone"], applicant_user=applicant_user,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,12 +12,12 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from engine import config, outbox, procedures, runner
+from engine import config, events, outbox, procedures, runner
 from engine.calendar_store import set_day
 from engine.db import transaction
 from engine.errors import MotcuaError
 from engine.events import verify_chain
-from engine.models import Dossier, HumanTask, Incident
+from engine.models import Dossier, HumanTask
 from engine.replay import replay
 from engine.status import STATUS_NAMES, portal_code
 from engine.worker import run_once
@@ -179,7 +179,7 @@ def dossiers_show(code: str) -> None:
             tail = f"by {t.completed_by} ({t.timeliness or '-'})" if t.state == "completed" else ""
             click.echo(f"    #{t.id:<5} {t.element_id:26} {t.role:11} {t.state:10} due {due:10} {tail}")
         click.echo("  events:")
-        for e in runner.events.history(session, d.id):
+        for e in events.history(session, d.id):
             click.echo(f"    {e.seq:>3} {e.at:%d/%m %H:%M:%S} {e.type:18} {e.actor:22} "
                        f"{json.dumps(e.payload, ensure_ascii=False)[:90]}")
 
@@ -240,10 +240,8 @@ def worker(once: bool, interval: float) -> None:
     scheduler.add_job(lambda: run_once(sessions), "interval", seconds=interval,
                       max_instances=1, coalesce=True)
     click.echo(f"worker polling every {interval}s; Ctrl-C to stop")
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        time.sleep(0)
 
 
 @main.group("incidents", invoke_without_command=True)
@@ -269,7 +267,6 @@ def incidents_retry(incident_id: int, actor: str) -> None:
     with transaction(factory()) as session:
         job = outbox.retry_incident(session, incident_id, actor)
         click.echo(f"job {job.id} ({job.operator}) queued again")
-        assert session.get(Incident, incident_id) is not None
 
 
 # -- audit ------------------------------------------------------------------------
