@@ -131,8 +131,10 @@ def complete_task(
     actor: str,
     at: datetime | None = None,
     expected_revision: int | None = None,
+    on_behalf_of: str | None = None,
 ) -> Dossier:
-    """Complete a waiting user task with its form data."""
+    """Complete a waiting user task with its form data. A deputy acting under a
+    delegation passes whom they act for; both names are recorded."""
     row = find_task(session, task_ref)
     dossier = lock_dossier(session, row.dossier_id)
     session.refresh(row)  # read again under the lock: someone may have just completed it
@@ -151,8 +153,12 @@ def complete_task(
     machine = DossierMachine.load(procedure, dossier.state)
     inp = Input("task_completed", at or utcnow(), actor, element_id=row.element_id,
                 task_id=row.workflow_task_id, data=data)
-    _run_input(session, dossier, procedure, machine, load_calendar(session), inp,
-               {"element_id": row.element_id, "task_id": row.workflow_task_id, "data": data})
+    payload: dict[str, Any] = {"element_id": row.element_id, "task_id": row.workflow_task_id,
+                               "data": data}
+    if on_behalf_of:
+        payload["on_behalf_of"] = on_behalf_of
+    _run_input(session, dossier, procedure, machine, load_calendar(session), inp, payload)
+    row.on_behalf_of = on_behalf_of
     return dossier
 
 

@@ -72,3 +72,117 @@ def at(text_: str) -> datetime:
 
     local = datetime.strptime(text_, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     return local.astimezone(UTC)
+
+
+# -- web ---------------------------------------------------------------------------
+
+DEMO_PASSWORD = "matkhau-thu-nghiem"
+
+
+@pytest.fixture
+def app(sessions):
+    from web.app import create_app
+
+    application = create_app(sessions, TESTING=True, SESSION_COOKIE_SECURE=False,
+                             SECRET_KEY="test-secret", RATELIMIT_ENABLED=False)
+    return application
+
+
+@pytest.fixture
+def people(sessions):
+    """Officers and citizens with known passwords, keyed by username."""
+    from engine.accounts import create_user
+    from engine.db import transaction
+
+    accounts = {
+        "tiepnhan": ("Nguyễn Thị Hoa", [("reception", "MOTCUA")]),
+        "chuyenvien": ("Trần Văn Minh", [("specialist", "TUPHAP")]),
+        "chuyenvien_qldt": ("Phạm Văn Quy", [("specialist", "QLDT")]),
+        "lanhdao": ("Lê Quang Hải", [("leader", "LANHDAO")]),
+        "pholanhdao": ("Đặng Thu Hà", [("leader", "LANHDAO")]),
+        "admin": ("Quản trị", [("admin", "*")]),
+        "kiemtoan": ("Đỗ Minh Tuấn", [("auditor", "*")]),
+        "congdan": ("Nguyễn Văn An", [("citizen", "*")]),
+        "congdan2": ("Hoàng Thị Lan", [("citizen", "*")]),
+    }
+    with transaction(sessions) as s:
+        for username, (name, roles) in accounts.items():
+            create_user(s, username, name, DEMO_PASSWORD, roles, email=f"{username}@example.vn",
+                        phone="0912345678", id_number="001094012345")
+    return accounts
+
+
+def login(client, username: str, password: str = DEMO_PASSWORD):
+    """Sign a test client in through the real form (CSRF token included)."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def csrf_token(client, path: str) -> str:
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free local port in a thread, for the browser."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium driven by Playwright."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} missing: .ci/run must install Debian's chromium")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield instance
+        instance.close()
+
+
+class Screens:
+    """Screenshots of a browser walk, saved under the test's tmp folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def shot(self, page, name: str) -> Path:
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def screens(tmp_path) -> Screens:
+    return Screens(tmp_path / "screens")

@@ -47,7 +47,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_demo_command_serves_the_status_page(tmp_path):
+def test_demo_command_serves_the_site(tmp_path):
     port = free_port()
     env = dict(os.environ, MOTCUA_INSTANCE=str(tmp_path / "instance"),
                MOTCUA_DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}")
@@ -65,8 +65,10 @@ def test_demo_command_serves_the_status_page(tmp_path):
                 if proc.poll() is not None:
                     break
                 time.sleep(0.25)
-        assert "Bảng theo dõi hồ sơ" in body, proc.stdout.read() if proc.poll() is not None else ""
-        assert "Đã trả kết quả" in body and "Yêu cầu bổ sung" in body
+        assert "Dịch vụ công trực tuyến một cửa" in body, (
+            proc.stdout.read() if proc.poll() is not None else "")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+            assert "Tên đăng nhập" in response.read().decode()
     finally:
         proc.terminate()
         output = proc.communicate(timeout=20)[0]

@@ -1,46 +1,167 @@
-"""The Flask application. Until the actor blueprints land, it serves the
-demo's status page: procedures, dossiers and open tasks, read-only."""
+"""The Flask application: one blueprint package per actor."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
-from sqlalchemy import func, select
+import os
+import secrets
+from typing import Any
+
+from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import procedures
-from engine.db import transaction
-from engine.models import Dossier, HumanTask, Incident
-from engine.status import STATUS_NAMES, portal_code
+from engine import config
+from engine.errors import MotcuaError
+from engine.models import User
+
+from . import formats, i18n
+from .extensions import babel, csrf, limiter, login_manager
+from .identity import Actor
 
 
-def create_app(sessions: sessionmaker[Session]) -> Flask:
+def _secret_key() -> str:
+    key = os.environ.get("MOTCUA_SECRET_KEY")
+    if key:
+        return key
+    path = config.instance_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     app = Flask(__name__)
-    app.config["SESSIONS"] = sessions
+    app.config.update(
+        SECRET_KEY=_secret_key(),
+        SESSIONS=sessions,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("MOTCUA_COOKIE_SECURE", "1") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=40 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_TRANSLATION_DIRECTORIES=str(i18n.TRANSLATIONS),
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_ENABLED=True,
+    )
+    app.config.update(overrides)
+    i18n.compile_catalogs()
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    app.jinja_env.filters.update(formats.FILTERS)
 
-    @app.get("/")
-    def index() -> str:
-        with transaction(sessions) as s:
-            versions = procedures.list_versions(s)
-            dossiers = list(s.scalars(select(Dossier).order_by(Dossier.id.desc()).limit(100)))
-            tasks = list(s.execute(
-                select(HumanTask, Dossier.code).join(Dossier).where(HumanTask.state == "open")
-                .order_by(HumanTask.due_date, HumanTask.id)))
-            incidents = s.scalar(select(func.count()).select_from(Incident)
-                                 .where(Incident.resolved_at.is_(None)))
-            return render_template(
-                "status.html", versions=versions, dossiers=dossiers, tasks=tasks,
-                incidents=incidents, status_names=STATUS_NAMES, portal_code=portal_code)
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Actor | None:
+        user = g.db.get(User, int(user_id)) if user_id.isdigit() else None
+        return Actor(user) if user is not None and user.active else None
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.before_request
+    def open_session() -> None:
+        g.db = sessions()
+
+    @app.teardown_request
+    def close_session(exc: BaseException | None) -> None:
+        db = g.pop("db", None)
+        if db is None:
+            return
+        try:
+            if exc is None and not g.get("rollback"):
+                db.commit()
+            else:
+                db.rollback()
+        finally:
+            db.close()
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {"lang": i18n.select_locale(), "current_user": current_user,
+                "url_map_endpoints": app.view_functions.keys()}
+
+    @app.errorhandler(MotcuaError)
+    def domain_error(exc: MotcuaError):  # type: ignore[no-untyped-def]
+        g.rollback = True
+        return error_response(exc.http_status, str(exc.message), getattr(exc, "errors", None),
+                              exc.context)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+        g.rollback = True
+        return error_response(400, gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ "
+                                           "(CSRF). Vui lòng tải lại trang và thử lại."))
+
+    @app.errorhandler(404)
+    def not_found(exc):  # type: ignore[no-untyped-def]
+        return error_response(404, gettext("Không tìm thấy trang."))
+
+    @app.errorhandler(429)
+    def too_many(exc):  # type: ignore[no-untyped-def]
+        return error_response(429, gettext("Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút."))
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'self'"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
         return response
 
+    @app.get("/lang/<code>")
+    def set_language(code: str):  # type: ignore[no-untyped-def]
+        if code in i18n.LANGUAGES:
+            session["lang"] = code
+        target = request.referrer or url_for("home")
+        return redirect(target if target.startswith(request.host_url) else url_for("home"))
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    from .auth import bp as auth_bp
+    from .board import bp as board_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(board_bp)
+    _register_optional(app)
+
+    @app.get("/")
+    def home():  # type: ignore[no-untyped-def]
+        return render_template("home.html")
+
     return app
+
+
+def _register_optional(app: Flask) -> None:
+    """Actor blueprints, each in its own package."""
+    import importlib
+
+    for name in ("citizen", "public", "officer", "admin", "api"):
+        try:
+            module = importlib.import_module(f"web.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"web.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+def error_response(status: int, message: str, errors: dict[str, list[str]] | None = None,
+                   context: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    wants_json = request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json")
+    if wants_json:
+        body: dict[str, Any] = {"error": message, "status": status}
+        if errors:
+            body["fields"] = errors
+        if context:
+            body["context"] = {k: str(v) for k, v in context.items()}
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message, errors=errors or {}), status

@@ -90,11 +90,9 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
     with transaction(sessions) as s:
         for username, name, roles in demo_users(_departments(s)):
             click.echo(f"  {username:11} {name:38} {', '.join(sorted({r for r, _ in roles}))}")
-    click.echo("The status page shows dossiers and open tasks. Act as a demo user from a second\n"
-               "terminal, e.g.:  .venv/bin/motcua tasks list --role reception\n"
-               "                 .venv/bin/motcua tasks complete ID --actor tiepnhan "
-               "--data '{\"reception_decision\": \"receive\"}'")
+    click.echo(f"Sign in at {url}login with one of the accounts above; the tracking board is at {url}board")
     try:
-        create_app(sessions).run(host=host, port=port, use_reloader=False)
+        create_app(sessions, SESSION_COOKIE_SECURE=False).run(
+            host=host, port=port, use_reloader=False)
     finally:
         scheduler.shutdown(wait=False)

@@ -1,5 +1,6 @@
 """SQLAlchemy models. Import from here so every table is registered on `Base.metadata`."""
 
+from .attachment import Attachment, Draft, Rating
 from .base import Base, utcnow
 from .calendar_day import CalendarDay
 from .dossier import Dossier, DossierCodeCounter
@@ -7,9 +8,9 @@ from .event import Event
 from .job import Incident, Job, Timer
 from .procedure import Procedure, ProcedureVersion
 from .task import HumanTask
-from .user import User, UserRole
+from .user import ApiToken, Delegation, User, UserRole
 
 __all__ = [
-    "Base", "utcnow", "CalendarDay", "Dossier", "DossierCodeCounter", "Event", "Incident",
+    "Attachment", "Draft", "Rating", "ApiToken", "Delegation", "Base", "utcnow", "CalendarDay", "Dossier", "DossierCodeCounter", "Event", "Incident",
     "Job", "Timer", "Procedure", "ProcedureVersion", "HumanTask", "User", "UserRole",
 ]

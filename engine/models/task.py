@@ -33,4 +33,6 @@ class HumanTask(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(128))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     timeliness: Mapped[str | None] = mapped_column(String(16))  # early|on_time|late

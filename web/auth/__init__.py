@@ -1,0 +1,85 @@
+"""Sign in, sign out, register (citizens)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import login_required, login_user, logout_user
+
+from engine.accounts import LoginRefused, authenticate, create_user
+from engine.errors import Conflict
+
+from ..extensions import limiter
+from ..formats import vn_datetime
+from ..identity import Actor, db
+
+bp = Blueprint("auth", __name__)
+USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
+ID_NUMBER = re.compile(r"^[0-9]{12}$")
+PHONE = re.compile(r"^0[0-9]{9,10}$")
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else url_for("home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def login():  # type: ignore[no-untyped-def]
+    error = None
+    if request.method == "POST":
+        try:
+            user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""))
+        except LoginRefused as refused:
+            if refused.reason == "locked":
+                error = gettext("Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. "
+                                "Vui lòng thử lại sau %(time)s.", time=vn_datetime(refused.until))
+            else:
+                error = gettext("Tên đăng nhập hoặc mật khẩu không đúng.")
+        else:
+            login_user(Actor(user))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    return redirect(url_for("home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def register():  # type: ignore[no-untyped-def]
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        username = form.get("username", "").strip().lower()
+        if not USERNAME.match(username):
+            errors["username"] = gettext("3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch.")
+        if len(form.get("full_name", "").strip()) < 2:
+            errors["full_name"] = gettext("Nhập họ và tên.")
+        if not ID_NUMBER.match(form.get("id_number", "")):
+            errors["id_number"] = gettext("Số định danh cá nhân gồm 12 chữ số.")
+        if not PHONE.match(form.get("phone", "")):
+            errors["phone"] = gettext("Số điện thoại không hợp lệ.")
+        password = form.get("password", "")
+        if len(password) < 8:
+            errors["password"] = gettext("Mật khẩu tối thiểu 8 ký tự.")
+        elif password != form.get("password2"):
+            errors["password2"] = gettext("Mật khẩu nhập lại không khớp.")
+        if not errors:
+            try:
+                user = create_user(db(), username, form["full_name"].strip(), password,
+                                   [("citizen", "*")], email=form.get("email") or None,
+                                   phone=form["phone"], id_number=form["id_number"])
+            except Conflict:
+                errors["username"] = gettext("Tên đăng nhập đã có người dùng.")
+            else:
+                login_user(Actor(user))
+                flash(gettext("Đăng ký thành công. Chào mừng %(name)s!", name=user.full_name))
+                return redirect(url_for("home"))
+    return render_template("auth/register.html", errors=errors, form=form), (400 if errors else 200)

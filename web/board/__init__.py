@@ -1,0 +1,28 @@
+"""The tracking board: every dossier and open task at a glance (officers, auditors, admins)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import func, select
+
+from engine import procedures
+from engine.models import Dossier, HumanTask, Incident
+
+from ..identity import db, require_role
+
+bp = Blueprint("board", __name__)
+
+
+@bp.get("/board")
+@require_role("reception", "specialist", "leader", "auditor", "admin", "analyst")
+def index() -> str:
+    s = db()
+    versions = procedures.list_versions(s)
+    dossiers = list(s.scalars(select(Dossier).order_by(Dossier.id.desc()).limit(100)))
+    tasks = list(s.execute(
+        select(HumanTask, Dossier.code).join(Dossier).where(HumanTask.state == "open")
+        .order_by(HumanTask.due_date, HumanTask.id).limit(200)))
+    incidents = s.scalar(select(func.count()).select_from(Incident)
+                         .where(Incident.resolved_at.is_(None)))
+    return render_template("status.html", versions=versions, dossiers=dossiers, tasks=tasks,
+                           incidents=incidents)

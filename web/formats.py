@@ -1,0 +1,44 @@
+"""Vietnamese formats: dd/mm/yyyy, times in Hà Nội, 1.000.000 ₫."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import get_locale
+
+from engine.status import PORTAL_STATUS_NAMES, STATUS_NAMES, portal_code
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(VN).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def vn_datetime(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(VN).strftime("%H:%M %d/%m/%Y")
+
+
+def vn_money(amount: int | None) -> str:
+    return f"{amount or 0:,}".replace(",", ".") + " ₫"
+
+
+def status_name(status: str) -> str:
+    vi, en = STATUS_NAMES.get(status, (status, status))
+    return en if str(get_locale()) == "en" else vi
+
+
+def portal_status(dossier) -> str:  # type: ignore[no-untyped-def]
+    code = portal_code(dossier.status, dossier.received_at is not None)
+    return f"{code}. {PORTAL_STATUS_NAMES[code]}"
+
+
+FILTERS = {"vn_date": vn_date, "vn_datetime": vn_datetime, "vn_money": vn_money,
+           "status_name": status_name, "portal_status": portal_status}

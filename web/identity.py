@@ -1,0 +1,65 @@
+"""The signed-in person, their roles per department, and the checks pages use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import g
+from flask_login import UserMixin, current_user, login_required
+
+from engine.errors import Forbidden
+from engine.models import User
+
+
+class Actor(UserMixin):
+    """What a request knows of its user: loaded once, detached from the session."""
+
+    def __init__(self, user: User) -> None:
+        self.id = user.id
+        self.username = user.username
+        self.full_name = user.full_name
+        self.email = user.email
+        self.locale = user.locale or "vi"
+        self.active = user.active
+        self.roles: set[tuple[str, str]] = {(r.role, r.department) for r in user.roles}
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def has_role(self, role: str, department: str | None = None) -> bool:
+        return any(r == role and (department is None or d in (department, "*"))
+                   for r, d in self.roles)
+
+    def departments(self, role: str) -> set[str]:
+        return {d for r, d in self.roles if r == role}
+
+    @property
+    def is_officer(self) -> bool:
+        return any(r in ("reception", "specialist", "leader") for r, _ in self.roles)
+
+
+def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The page needs a signed-in user holding one of the roles (any department)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not any(current_user.has_role(r) for r in roles):
+                raise Forbidden("your account has no access to this page")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def db():  # type: ignore[no-untyped-def]
+    """The request's database session (committed when the request succeeds)."""
+    return g.db
