@@ -1,0 +1,14 @@
+"""Citizen pages: the procedures catalogue, applying online (drafts, uploads,
+review, submission), receipts, my dossiers, supplements and ratings."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .blueprint import bp
+
+
+def register(app: Flask) -> None:
+    from . import apply, catalogue, dossiers, files, ratings, supplement  # noqa: F401  (routes)
+
+    app.register_blueprint(bp)

@@ -1,0 +1,207 @@
+"""Applying online: the start form and its documents, kept as a draft across
+visits, checked on the server, reviewed, then submitted exactly once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from engine import drafts, procedures
+from engine.bundle import Procedure
+from engine.errors import NotFound
+from engine.fees import compute_fee
+from engine.models import Attachment, Dossier, Draft, User
+
+from ..i18n import select_locale
+from ..identity import db, require_role
+from ..schema_form import fields, flat_values, parse
+from .blueprint import bp
+from .data_view import rows
+from .files import by_document, missing_documents, store_uploads, upload_field
+from .form_errors import field_messages, summary
+from .procedure_info import describe, documents
+
+APPLICANT_PATHS = {"name": "ho_ten", "id_number": "so_dinh_danh", "phone": "so_dien_thoai"}
+
+
+def _procedure(code: str) -> tuple[Any, Procedure]:
+    version = procedures.latest_version(db(), code)
+    return version, procedures.load_version(db(), version.id)
+
+
+def _start_schema(procedure: Procedure) -> dict[str, Any]:
+    return procedure.forms[procedure.settings["start_form"]]
+
+
+def _defaults(schema: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, prop in schema.get("properties", {}).items():
+        if prop.get("type") == "object":
+            out.update(_defaults(prop, f"{prefix}{name}."))
+        elif "default" in prop:
+            out[f"{prefix}{name}"] = prop["default"]
+    return out
+
+
+def initial_values(procedure: Procedure) -> dict[str, Any]:
+    """A new application starts from the form's defaults and what the account knows."""
+    schema = _start_schema(procedure)
+    values = _defaults(schema)
+    user = db().get(User, current_user.id)
+    if user is None:
+        return values
+    paths = dict(APPLICANT_PATHS, **procedure.settings.get("applicant", {}))
+    known = {"name": user.full_name, "id_number": user.id_number, "phone": user.phone}
+    flat_names = set(_all_names(schema))
+    for key, value in known.items():
+        if value and paths.get(key) in flat_names:
+            values[paths[key]] = value
+    if user.email and "email" in flat_names:
+        values["email"] = user.email
+    return values
+
+
+def _all_names(schema: dict[str, Any], prefix: str = "") -> list[str]:
+    names: list[str] = []
+    for name, prop in schema.get("properties", {}).items():
+        names.append(f"{prefix}{name}")
+        if prop.get("type") == "object":
+            names.extend(_all_names(prop, f"{prefix}{name}."))
+    return names
+
+
+def problems(procedure: Procedure, data: dict[str, Any], attachments: list[Attachment],
+             lang: str) -> dict[str, list[str]]:
+    """Everything that stops submission: form errors by field, missing required documents."""
+    errors = field_messages(procedure.form_validator(procedure.settings["start_form"]), data, lang)
+    for doc in missing_documents(documents(procedure.settings, lang), attachments):
+        errors.setdefault(upload_field(doc.code), []).append(
+            gettext("Chưa đính kèm giấy tờ bắt buộc này."))
+    return errors
+
+
+def _remove_attachment(draft: Draft, attachment_id: int) -> None:
+    found = db().get(Attachment, attachment_id)
+    if found is None or found.draft_id != draft.id or found.dossier_id is not None:
+        raise NotFound(gettext("Không tìm thấy tệp."))
+    db().delete(found)
+    db().flush()
+
+
+@bp.route("/thu-tuc/<code>/nop", methods=["GET", "POST"])
+@require_role("citizen")
+def apply(code: str) -> Response | tuple[str, int]:
+    s, lang, me = db(), select_locale(), current_user.username
+    version, procedure = _procedure(code)
+    schema = _start_schema(procedure)
+    docs = documents(procedure.settings, lang)
+    draft_id = request.values.get("nhap", type=int)
+    draft = drafts.get_draft(s, draft_id, me) if draft_id else None
+    if draft is not None and draft.procedure_code != code:
+        raise NotFound(gettext("Không tìm thấy bản nháp."))
+    if draft is not None and draft.dossier_id is not None:
+        return redirect(url_for(".dossier_submitted", draft_id=draft.id))
+    errors: dict[str, list[str]] = {}
+    if request.method == "GET":
+        values = flat_values(draft.data) if draft is not None else initial_values(procedure)
+    else:
+        data = parse(schema, request.form)
+        draft = drafts.save_draft(s, me, code, data, "online", draft.id if draft else None)
+        errors = store_uploads(s, request.files, [d.code for d in docs], draft_id=draft.id)
+        removed = request.form.getlist("xoa_tep", type=int)
+        for attachment_id in removed:
+            _remove_attachment(draft, attachment_id)
+        action = request.form.get("action", "save")
+        if action == "continue":
+            found = problems(procedure, data, drafts.attachments_of(s, draft_id=draft.id), lang)
+            for key, reasons in found.items():
+                if key not in errors:  # a refused upload already says what is wrong there
+                    errors[key] = reasons
+            if not errors:
+                return redirect(url_for(".review", draft_id=draft.id))
+        elif not errors:
+            if removed:
+                flash(gettext("Đã bỏ %(n)s tệp đính kèm.", n=len(removed)))
+            flash(gettext("Đã lưu nháp. Bạn có thể tiếp tục sau tại “Hồ sơ của tôi”."))
+            return redirect(url_for(".apply", code=code, nhap=draft.id))
+        values = flat_values(data)
+    attachments = drafts.attachments_of(s, draft_id=draft.id) if draft is not None else []
+    form_fields = fields(schema, lang)
+    html = render_template(
+        "citizen/apply.html", card=describe(version, lang), fields=form_fields,
+        values=values, errors=errors, draft=draft,
+        summary=summary(errors, form_fields, {upload_field(d.code): d.name for d in docs}),
+        documents=by_document(docs, attachments), upload_field=upload_field)
+    return html, 400 if errors else 200
+
+
+@bp.get("/ho-so/nhap/<int:draft_id>/xem-lai")
+@require_role("citizen")
+def review(draft_id: int) -> Response | str:
+    s, lang = db(), select_locale()
+    draft = drafts.get_draft(s, draft_id, current_user.username)
+    if draft.dossier_id is not None:
+        return redirect(url_for(".dossier_submitted", draft_id=draft.id))
+    version, procedure = _procedure(draft.procedure_code)
+    attachments = drafts.attachments_of(s, draft_id=draft.id)
+    if problems(procedure, draft.data, attachments, lang):
+        flash(gettext("Hồ sơ chưa đầy đủ. Vui lòng bổ sung các mục được đánh dấu."))
+        return redirect(url_for(".apply", code=draft.procedure_code, nhap=draft.id))
+    docs = documents(procedure.settings, lang)
+    return render_template(
+        "citizen/review.html", card=describe(version, lang), draft=draft,
+        rows=rows(fields(_start_schema(procedure), lang), draft.data),
+        documents=[(d, files) for d, files in by_document(docs, attachments) if files],
+        fee=compute_fee(procedure.settings, "online", draft.data))
+
+
+@bp.post("/ho-so/nhap/<int:draft_id>/nop")
+@require_role("citizen")
+def submit(draft_id: int) -> Response:
+    s, me = db(), current_user.username
+    # Lock the draft and read it afresh: of two posts of the same draft, the
+    # second waits here and then finds the dossier the first one created.
+    s.scalar(select(Draft).where(Draft.id == draft_id).with_for_update()
+             .execution_options(populate_existing=True))
+    draft = drafts.get_draft(s, draft_id, me)
+    if draft.dossier_id is None:
+        _, procedure = _procedure(draft.procedure_code)
+        if problems(procedure, draft.data, drafts.attachments_of(s, draft_id=draft.id),
+                    select_locale()):
+            flash(gettext("Hồ sơ chưa đầy đủ. Vui lòng bổ sung các mục được đánh dấu."))
+            return redirect(url_for(".apply", code=draft.procedure_code, nhap=draft.id))
+        dossier = drafts.submit_draft(s, draft.id, me)
+        flash(gettext("Đã nộp hồ sơ %(code)s thành công.", code=dossier.code))
+    return redirect(url_for(".dossier_submitted", draft_id=draft.id))
+
+
+@bp.get("/ho-so/nhap/<int:draft_id>/da-nop")
+@require_role("citizen")
+def dossier_submitted(draft_id: int) -> Response:
+    """Where a submitted draft leads: its dossier's receipt."""
+    s = db()
+    draft = drafts.get_draft(s, draft_id, current_user.username)
+    if draft.dossier_id is None:
+        return redirect(url_for(".apply", code=draft.procedure_code, nhap=draft.id))
+    dossier = s.get(Dossier, draft.dossier_id)
+    assert dossier is not None
+    return redirect(url_for(".receipt", code=dossier.code))
+
+
+@bp.post("/ho-so/nhap/<int:draft_id>/xoa")
+@require_role("citizen")
+def delete_draft(draft_id: int) -> Response:
+    s = db()
+    draft = drafts.get_draft(s, draft_id, current_user.username)
+    if draft.dossier_id is None:
+        for attachment in drafts.attachments_of(s, draft_id=draft.id):
+            s.delete(attachment)
+        s.flush()
+        s.delete(draft)
+        flash(gettext("Đã xóa bản nháp."))
+    return redirect(url_for(".my_dossiers"))

@@ -1,0 +1,142 @@
+"""My dossiers, a dossier's page, its receipt and its result documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import filetype
+from flask import Response, render_template, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from engine import blobs, drafts, events, procedures
+from engine.errors import NotFound
+from engine.models import Dossier, Draft, HumanTask, ProcedureVersion, Rating
+
+from ..access import today
+from ..i18n import select_locale
+from ..identity import db, require_role
+from ..schema_form import fields
+from .blueprint import bp
+from .data_view import rows
+from .files import blob_response, by_document
+from .ownership import my_dossier
+from .procedure_info import describe, documents, procedure_name
+from .qr import qr_data_uri
+from .supplement_info import SupplementForm, open_citizen_task, supplement_form
+from .timeline import citizen_timeline
+
+
+def _step_names(tasks: list[HumanTask]) -> list[str]:
+    return [gettext("Chờ bạn bổ sung hồ sơ") if t.role == "citizen" else t.name for t in tasks]
+
+
+@bp.get("/ho-so")
+@require_role("citizen")
+def my_dossiers() -> str:
+    s, lang, me = db(), select_locale(), current_user.username
+    mine = list(s.scalars(
+        select(Dossier).where(Dossier.applicant_user == me)
+        .options(selectinload(Dossier.procedure_version).selectinload(ProcedureVersion.procedure))
+        .order_by(Dossier.submitted_at.desc(), Dossier.id.desc())))
+    open_tasks: dict[int, list[HumanTask]] = {}
+    if mine:
+        for task in s.scalars(select(HumanTask).where(
+                HumanTask.dossier_id.in_([d.id for d in mine]), HumanTask.state == "open")
+                .order_by(HumanTask.id)):
+            open_tasks.setdefault(task.dossier_id, []).append(task)
+    day = today()
+    items = [{"dossier": d, "name": _name(d, lang), "steps": _step_names(open_tasks.get(d.id, [])),
+              "overdue": d.is_overdue(day),
+              "needs_me": any(t.role == "citizen" for t in open_tasks.get(d.id, []))}
+             for d in mine]
+    own_drafts = list(s.scalars(select(Draft).where(Draft.owner == me, Draft.dossier_id.is_(None))
+                                .order_by(Draft.updated_at.desc())))
+    draft_items = [{"draft": d, "name": procedure_name(s, d.procedure_code, lang)}
+                   for d in own_drafts]
+    return render_template("citizen/my_dossiers.html", items=items, drafts=draft_items)
+
+
+def _name(dossier: Dossier, lang: str) -> str:
+    proc = dossier.procedure_version.procedure
+    return proc.name_en if lang == "en" else proc.name_vi
+
+
+def result_documents(dossier: Dossier) -> list[dict[str, str]]:
+    """Result documents published to the applicant (result.deliver), with their media types."""
+    media: dict[str, str] = {}
+    published: list[str] = []
+    for event in events.history(db(), dossier.id):
+        if event.type != "service_completed":
+            continue
+        data = event.payload.get("data") or {}
+        if isinstance(data.get("document"), str) and data.get("media_type"):
+            media[data["document"]] = str(data["media_type"])
+        if event.payload.get("operator") == "result.deliver" and data.get("available"):
+            published.extend(d for d in data.get("documents", []) if d not in published)
+    return [{"sha256": d, "media_type": media.get(d, "")} for d in published]
+
+
+def render_dossier(dossier: Dossier, status: int = 200, supplement: SupplementForm | None = None,
+                   rating_error: str | None = None) -> tuple[str, int]:
+    s, lang = db(), select_locale()
+    procedure = procedures.load_version(s, dossier.procedure_version_id)
+    tasks = list(s.scalars(select(HumanTask).where(
+        HumanTask.dossier_id == dossier.id, HumanTask.state == "open").order_by(HumanTask.id)))
+    if supplement is None:
+        task = open_citizen_task(s, dossier)
+        supplement = supplement_form(s, dossier, task, lang) if task is not None else None
+    attachments = drafts.attachments_of(s, dossier_id=dossier.id)
+    docs = documents(procedure.settings, lang)
+    start = procedure.forms[procedure.settings["start_form"]]
+    html = render_template(
+        "citizen/dossier.html", dossier=dossier, card=describe(dossier.procedure_version, lang),
+        steps=_step_names(tasks), overdue=dossier.is_overdue(today()),
+        application=rows(fields(start, lang), dossier.application),
+        documents=[(d, f) for d, f in by_document(docs, [a for a in attachments
+                                                        if a.purpose != "supplement"]) if f],
+        supplements=[a for a in attachments if a.purpose == "supplement"],
+        timeline=citizen_timeline(s, dossier), results=result_documents(dossier),
+        supplement=supplement,
+        rating=s.scalar(select(Rating).where(Rating.dossier_id == dossier.id)),
+        rating_error=rating_error)
+    return html, status
+
+
+@bp.get("/ho-so/<code>")
+@require_role("citizen")
+def dossier(code: str) -> tuple[str, int]:
+    return render_dossier(my_dossier(db(), code))
+
+
+@bp.get("/ho-so/<code>/bien-nhan")
+@require_role("citizen")
+def receipt(code: str) -> str:
+    s, lang = db(), select_locale()
+    found = my_dossier(s, code)
+    tracking = url_for("public.lookup", ma=found.code, _external=True)
+    docs = documents(found.procedure_version.settings, lang)
+    attachments = [a for a in drafts.attachments_of(s, dossier_id=found.id)
+                   if a.purpose == "application"]
+    return render_template(
+        "citizen/receipt.html", dossier=found, card=describe(found.procedure_version, lang),
+        documents=[(d, f) for d, f in by_document(docs, attachments) if f],
+        tracking=tracking, qr=qr_data_uri(tracking))
+
+
+@bp.get("/ho-so/<code>/ket-qua/<sha256>")
+@require_role("citizen")
+def result(code: str, sha256: str) -> Response:
+    found = my_dossier(db(), code)
+    document: dict[str, Any] | None = next(
+        (d for d in result_documents(found) if d["sha256"] == sha256), None)
+    if document is None or not blobs.exists(sha256):
+        raise NotFound(gettext("Không tìm thấy văn bản kết quả."))
+    data = blobs.get(sha256)
+    media = document["media_type"] or (filetype.guess_mime(data) or "text/html")
+    if media == "text/html":
+        media = "text/html; charset=utf-8"
+    suffix = ".pdf" if "pdf" in media else ".html"
+    return blob_response(data, media, f"{found.code}-ket-qua{suffix}")
