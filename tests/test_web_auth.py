@@ -87,3 +87,10 @@ def test_english_switch(app, people):
     client.get("/lang/en")
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="en">' in page and ">Sign in<" in page and "Username" in page
+
+
+def test_signed_in_post_without_csrf_gets_the_friendly_400(app, people):
+    client = login(app.test_client(), "congdan")
+    r = client.post("/logout", data={})
+    assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
+    assert "Nguyễn Văn An" in r.get_data(as_text=True)  # the page still knows who is signed in

@@ -48,20 +48,9 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
         RATELIMIT_ENABLED=True,
     )
     app.config.update(overrides)
-    i18n.compile_catalogs()
-    babel.init_app(app, locale_selector=i18n.select_locale)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
-    app.jinja_env.filters.update(formats.FILTERS)
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> Actor | None:
-        user = g.db.get(User, int(user_id)) if user_id.isdigit() else None
-        return Actor(user) if user is not None and user.active else None
-
+    # The session opens before any other hook (CSRF included) so that every
+    # error page can still load the signed-in user.
     @app.before_request
     def open_session() -> None:
         g.db = sessions()
@@ -78,6 +67,20 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
                 db.rollback()
         finally:
             db.close()
+
+    i18n.compile_catalogs()
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    app.jinja_env.filters.update(formats.FILTERS)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Actor | None:
+        user = g.db.get(User, int(user_id)) if user_id.isdigit() else None
+        return Actor(user) if user is not None and user.active else None
 
     @app.context_processor
     def inject() -> dict[str, Any]:
@@ -99,6 +102,12 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     @app.errorhandler(404)
     def not_found(exc):  # type: ignore[no-untyped-def]
         return error_response(404, gettext("Không tìm thấy trang."))
+
+    @app.errorhandler(500)
+    def server_error(exc):  # type: ignore[no-untyped-def]
+        g.rollback = True
+        return error_response(500, gettext("Lỗi hệ thống. Thao tác chưa được thực hiện; "
+                                           "vui lòng thử lại sau."))
 
     @app.errorhandler(429)
     def too_many(exc):  # type: ignore[no-untyped-def]

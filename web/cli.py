@@ -334,5 +334,63 @@ def demo(host: str, port: int, seed_only: bool) -> None:
     run_demo(host, port, seed_only)
 
 
+# -- users ------------------------------------------------------------------------
+
+ADMIN_PASSWORD_MIN = 12
+
+
+@main.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create-admin")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="The administrator's full name.")
+@click.option("--email", help="E-mail address.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input.")
+def users_create_admin(username: str, full_name: str, email: str | None,
+                       password_stdin: bool) -> None:
+    """Create USERNAME as an administrator of every department (admin, *)."""
+    import re
+
+    from engine.accounts import create_user
+
+    if not re.fullmatch(r"[a-z0-9._-]{3,64}", username.strip().lower()):
+        raise click.BadParameter("3–64 characters: a-z, 0-9, dot, underscore, hyphen",
+                                 param_hint="USERNAME")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < ADMIN_PASSWORD_MIN:
+        click.secho(f"refused: the password needs at least {ADMIN_PASSWORD_MIN} characters",
+                    fg="red", err=True)
+        sys.exit(1)
+    with transaction(factory()) as session:
+        user = create_user(session, username, full_name.strip(), password, [("admin", "*")],
+                           email=email)
+        click.echo(f"administrator {user.username} created")
+
+
+@users_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Citizens too (default: staff only).")
+def users_list(show_all: bool) -> None:
+    """Accounts with their roles per department, active or not, locked or not."""
+    from engine.accounts import is_locked
+    from engine.models import User
+
+    with transaction(factory()) as session:
+        click.echo(f"{'USERNAME':20} {'ACTIVE':7} {'LOCKED UNTIL (UTC)':19} {'NAME':28} ROLES")
+        for user in session.scalars(select(User).order_by(User.username)):
+            pairs = sorted(f"{r.role}@{r.department}" for r in user.roles)
+            if not show_all and all(p.startswith("citizen@") for p in pairs):
+                continue
+            locked = f"{user.locked_until:%Y-%m-%d %H:%M}" if is_locked(user) else "-"
+            click.echo(f"{user.username:20} {'yes' if user.active else 'no':7} {locked:19} "
+                       f"{user.full_name[:28]:28} {' '.join(pairs) or '-'}")
+
+
 if __name__ == "__main__":
     main()

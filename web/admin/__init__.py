@@ -1,0 +1,14 @@
+"""Administration: users and their roles per department, departments, and every
+signed-in user's own API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
+
+from . import departments, tokens, users  # noqa: E402,F401  (they add routes to bp)
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)

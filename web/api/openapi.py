@@ -1,0 +1,286 @@
+"""The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json.
+A test checks that its paths and the app's API routes are the same set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from engine.status import STATUS_NAMES
+
+from . import bp
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _body(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    return {code: {"$ref": f"#/components/responses/{ERRORS[code][0]}"} for code in codes}
+
+
+ERRORS = {
+    "400": ("BadRequest", "Invalid request; `fields` maps each field path to its problems."),
+    "401": ("Unauthorized", "No bearer token, or one that is unknown, revoked or whose account "
+                            "is deactivated."),
+    "403": ("Forbidden", "The caller's roles and departments do not allow this."),
+    "404": ("NotFound", "No such dossier, task or procedure."),
+    "409": ("Conflict", "The task was already completed (`context.completed_by` names who) or "
+                        "the dossier changed since `expected_revision`."),
+    "422": ("Unprocessable", "The workflow could not run the step."),
+}
+
+_date_time = {"type": "string", "format": "date-time"}
+_date = {"type": "string", "format": "date"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error", "status"],
+        "properties": {
+            "error": {"type": "string", "description": "What went wrong, for a person."},
+            "status": {"type": "integer"},
+            "fields": {"type": "object", "description": "Field path → problems. Paths of "
+                       "form data are relative to `application` or `data`.",
+                       "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "context": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "PortalStatus": {
+        "type": "object", "required": ["code", "name"],
+        "description": "The national public-service portal's status (1–10).",
+        "properties": {"code": {"type": "integer", "minimum": 1, "maximum": 10},
+                       "name": {"type": "string"}},
+    },
+    "DossierSummary": {
+        "type": "object",
+        "required": ["code", "procedure", "status", "status_name", "portal_status", "channel",
+                     "agency", "applicant_name", "submitted_at", "appointment_date", "overdue"],
+        "properties": {
+            "code": {"type": "string", "examples": ["UBND-PHK-261123-0001"]},
+            "procedure": {"type": "object", "required": ["code", "version", "name_vi", "name_en"],
+                          "properties": {"code": {"type": "string"}, "version": {"type": "integer"},
+                                         "name_vi": {"type": "string"},
+                                         "name_en": {"type": "string"}}},
+            "status": {"type": "string", "enum": list(STATUS_NAMES)},
+            "status_name": {"type": "object", "required": ["vi", "en"],
+                            "properties": {"vi": {"type": "string"}, "en": {"type": "string"}}},
+            "portal_status": _ref("PortalStatus"),
+            "channel": {"type": "string", "enum": ["online", "counter", "postal"]},
+            "agency": {"type": "string"},
+            "applicant_name": {"type": ["string", "null"]},
+            "submitted_at": _date_time,
+            "appointment_date": {**_nullable(_date), "description": "Ngày hẹn trả kết quả, "
+                                 "fixed at reception."},
+            "overdue": {"type": "boolean"},
+        },
+    },
+    "Dossier": {
+        "allOf": [_ref("DossierSummary"), {
+            "type": "object",
+            "required": ["revision", "received_at", "finished_at", "fee_amount", "application",
+                         "open_tasks"],
+            "properties": {
+                "revision": {"type": "integer", "description": "Pass as `expected_revision`."},
+                "received_at": _nullable(_date_time),
+                "finished_at": _nullable(_date_time),
+                "fee_amount": {"type": "integer", "description": "Đồng."},
+                "application": {"type": "object"},
+                "open_tasks": {"type": "array", "items": _ref("Task")},
+            },
+        }],
+    },
+    "Task": {
+        "type": "object",
+        "required": ["id", "dossier", "element_id", "name", "role", "department", "form",
+                     "assignee", "created_at", "due_date", "acting_for"],
+        "properties": {
+            "id": {"type": "integer"},
+            "dossier": {"type": "string", "description": "The dossier's code."},
+            "element_id": {"type": "string"}, "name": {"type": "string"},
+            "role": {"type": "string",
+                     "enum": ["reception", "specialist", "leader", "citizen"]},
+            "department": {"type": "string"},
+            "form": {"type": ["string", "null"], "description": "The form (JSON Schema) the "
+                     "task's `data` must satisfy."},
+            "assignee": {"type": ["string", "null"]},
+            "created_at": _date_time,
+            "due_date": _nullable(_date),
+            "acting_for": {"type": ["string", "null"], "description": "The delegating leader "
+                           "the caller acts for, or null."},
+        },
+    },
+    "Procedure": {
+        "type": "object",
+        "required": ["code", "version", "name_vi", "name_en", "agency", "level",
+                     "legal_deadline_working_days", "fees", "documents", "application_schema"],
+        "properties": {
+            "code": {"type": "string"}, "version": {"type": "integer"},
+            "name_vi": {"type": "string"}, "name_en": {"type": "string"},
+            "agency": {"type": "string"}, "level": {"type": ["string", "null"]},
+            "legal_deadline_working_days": {"type": "integer"},
+            "fees": {"type": "object", "required": ["online", "counter", "postal"],
+                     "additionalProperties": {"type": "integer"}},
+            "documents": {"type": "array", "items": {
+                "type": "object", "required": ["code", "name_vi", "required"],
+                "properties": {"code": {"type": ["string", "null"]},
+                               "name_vi": {"type": ["string", "null"]},
+                               "name_en": {"type": ["string", "null"]},
+                               "required": {"type": "boolean"}}}},
+            "application_schema": {"type": "object", "description": "JSON Schema of "
+                                   "`application` when submitting."},
+        },
+    },
+    "SubmitDossier": {
+        "type": "object", "required": ["procedure", "application"],
+        "properties": {
+            "procedure": {"type": "string", "examples": ["marital_status"]},
+            "channel": {"type": "string", "enum": ["online", "counter", "postal"],
+                        "default": "online"},
+            "application": {"type": "object", "description": "Satisfies the procedure's "
+                            "`application_schema`."},
+        },
+    },
+    "CompleteTask": {
+        "type": "object",
+        "properties": {
+            "data": {"type": "object", "default": {}, "description": "The task form's data."},
+            "expected_revision": {"type": "integer", "description": "Refuse (409) if the "
+                                  "dossier changed since this revision."},
+        },
+    },
+}
+
+for _name, _item in (("DossierPage", "DossierSummary"), ("TaskPage", "Task")):
+    SCHEMAS[_name] = {
+        "type": "object", "required": ["items", "page", "per_page", "total"],
+        "properties": {"items": {"type": "array", "items": _ref(_item)},
+                       "page": {"type": "integer", "minimum": 1},
+                       "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+                       "total": {"type": "integer", "minimum": 0}},
+    }
+SCHEMAS["ProcedureList"] = {"type": "object", "required": ["items"],
+                            "properties": {"items": {"type": "array",
+                                                     "items": _ref("Procedure")}}}
+
+PAGING = [{"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}]
+
+PATHS: dict[str, Any] = {
+    "/api/v1/dossiers": {
+        "get": {
+            "operationId": "listDossiers", "tags": ["dossiers"],
+            "summary": "The caller's dossiers, newest first",
+            "description": "Citizens: their own. Officers: those with a task for a role and "
+                           "department they hold (or act for under a delegation), and for "
+                           "reception those of their agency. Auditors and administrators: all.",
+            "parameters": PAGING,
+            "responses": {"200": _body(_ref("DossierPage"), "One page of dossiers."),
+                          **_errors("400", "401")},
+        },
+        "post": {
+            "operationId": "submitDossier", "tags": ["dossiers"],
+            "summary": "Submit a dossier (citizens and businesses)",
+            "requestBody": {"required": True, "content": {JSON: {"schema": _ref("SubmitDossier")}}},
+            "responses": {
+                "201": {**_body(_ref("Dossier"), "Submitted; `code` identifies it."),
+                        "headers": {"Location": {"schema": {"type": "string"},
+                                                 "description": "The dossier's URL."}}},
+                **_errors("400", "401", "403", "404", "422"),
+            },
+        },
+    },
+    "/api/v1/dossiers/{code}": {
+        "get": {
+            "operationId": "getDossier", "tags": ["dossiers"],
+            "summary": "One dossier: status, portal status, appointment date, open tasks",
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": _body(_ref("Dossier"), "The dossier."),
+                          **_errors("401", "403", "404")},
+        },
+    },
+    "/api/v1/tasks": {
+        "get": {
+            "operationId": "listTasks", "tags": ["tasks"],
+            "summary": "Open tasks for the caller's roles and departments, most urgent first",
+            "description": "Includes tasks of leaders who delegated to the caller "
+                           "(`acting_for`) and, for applicants, their own tasks "
+                           "(e.g. a supplement).",
+            "parameters": PAGING,
+            "responses": {"200": _body(_ref("TaskPage"), "One page of open tasks."),
+                          **_errors("400", "401")},
+        },
+    },
+    "/api/v1/tasks/{task_id}/complete": {
+        "post": {
+            "operationId": "completeTask", "tags": ["tasks"],
+            "summary": "Complete an open task with its form data",
+            "parameters": [{"name": "task_id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, "content": {JSON: {"schema": _ref("CompleteTask")}}},
+            "responses": {"200": _body(_ref("Dossier"), "The dossier after the step."),
+                          **_errors("400", "401", "403", "404", "409", "422")},
+        },
+    },
+    "/api/v1/procedures": {
+        "get": {
+            "operationId": "listProcedures", "tags": ["procedures"],
+            "summary": "Deployed procedures (newest version of each)",
+            "responses": {"200": _body(_ref("ProcedureList"), "Every deployed procedure."),
+                          **_errors("401")},
+        },
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "operationId": "openapi", "tags": ["meta"], "security": [],
+            "summary": "This document",
+            "responses": {"200": _body({"type": "object"}, "OpenAPI 3.1 document.")},
+        },
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "motcua API",
+            "version": "1.0.0",
+            "summary": "Dịch vụ công một cửa: dossiers, tasks and procedures.",
+            "description": "Authenticate with `Authorization: Bearer <token>`; a signed-in user "
+                           "creates tokens on /quan-tri/token. Errors are JSON objects "
+                           "(`Error`).",
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+        },
+        "security": [{"bearerAuth": []}],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "A token from /quan-tri/token."}},
+            "schemas": SCHEMAS,
+            "parameters": {
+                "page": {"name": "page", "in": "query",
+                         "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                "per_page": {"name": "per_page", "in": "query",
+                             "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+                                        "default": 20}},
+            },
+            "responses": {name: _body(_ref("Error"), text) for name, text in ERRORS.values()},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(document())
