@@ -71,8 +71,11 @@ def submit_draft(session: Session, draft_id: int, owner: str, *, actor: str | No
         dossier = session.get(Dossier, draft.dossier_id)
         assert dossier is not None
         return dossier
+    # A walk-in dossier (counter) belongs to no account unless one is named.
+    if applicant_user is None and draft.channel != "counter":
+        applicant_user = owner
     dossier = runner.submit(session, draft.procedure_code, draft.data, actor=actor or owner,
-                            channel=draft.channel, applicant_user=applicant_user or owner, at=at)
+                            channel=draft.channel, applicant_user=applicant_user, at=at)
     draft.dossier_id = dossier.id
     for attachment in attachments_of(session, draft_id=draft.id):
         attachment.dossier_id = dossier.id

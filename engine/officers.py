@@ -75,3 +75,17 @@ def delegators_for(session: Session, deputy: str, day: date) -> list[str]:
     return list(session.scalars(select(Delegation.delegator).where(
         Delegation.deputy == deputy, Delegation.revoked_at.is_(None),
         Delegation.start_date <= day, Delegation.end_date >= day)))
+
+
+def revoke_delegation(session: Session, delegation_id: int, delegator: str,
+                      at: datetime | None = None) -> Delegation:
+    """End a delegation early; only the leader who gave it can."""
+    row = session.get(Delegation, delegation_id)
+    if row is None:
+        raise NotFound("delegation not found", delegation=delegation_id)
+    if row.delegator != delegator:
+        raise Conflict("only the delegating leader can revoke this delegation")
+    if row.revoked_at is None:
+        row.revoked_at = at or utcnow()
+        session.flush()
+    return row

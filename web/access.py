@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.errors import Forbidden
 from engine.models import Dossier, HumanTask, User
 from engine.officers import delegators_for
+from engine.procedures import load_version
 
 from .formats import VN
 from .identity import Actor
@@ -46,11 +47,21 @@ def task_authority(session: Session, actor: Actor, task: HumanTask) -> str | Non
         dossier = session.get(Dossier, task.dossier_id)
         if dossier is not None and dossier.applicant_user == actor.username:
             return ""
+        # a walk-in applicant has no account: the desk enters their answer
+        if dossier is not None and dossier.applicant_user is None and actor.has_role("reception"):
+            return ""
         raise Forbidden("this task belongs to the applicant", task=task.id)
     for on_behalf_of, roles in roles_acting_for(session, actor).items():
         if _holds(roles, task.role, task.department):
             return on_behalf_of or ""
     raise Forbidden("this task is for another role or department", task=task.id)
+
+
+def reception_departments(session: Session, dossier: Dossier) -> set[str]:
+    settings = load_version(session, dossier.procedure_version_id).settings
+    default = settings.get("department") or settings["agency"]
+    return {lane.get("department", default) for lane in settings["lanes"].values()
+            if lane.get("role") == "reception"} | {dossier.agency}
 
 
 def check_dossier_visible(session: Session, actor: Actor, dossier: Dossier) -> None:
@@ -61,11 +72,11 @@ def check_dossier_visible(session: Session, actor: Actor, dossier: Dossier) -> N
     if dossier.applicant_user and dossier.applicant_user == actor.username:
         return
     acting = roles_acting_for(session, actor)
-    pairs = session.execute(select(HumanTask.role, HumanTask.department).where(
-        HumanTask.dossier_id == dossier.id, HumanTask.role != "citizen")).all()
+    pairs = set(session.execute(select(HumanTask.role, HumanTask.department).where(
+        HumanTask.dossier_id == dossier.id, HumanTask.role != "citizen")).all())
+    # The desk that receives the procedure sees its dossiers from submission on.
+    pairs |= {("reception", dept) for dept in reception_departments(session, dossier)}
     for roles in acting.values():
         if any(_holds(roles, role, dept) for role, dept in pairs):
-            return
-        if any(r == "reception" and d in (dossier.agency, "*") for r, d in roles):
             return
     raise Forbidden("you have no access to this dossier", dossier=dossier.code)

@@ -1,0 +1,216 @@
+"""The inbox query: open tasks an officer may act on, filtered, sorted and paged.
+
+Plain functions over a session (no Flask), so the page and bench/inbox.py run
+the very same SQL. A page walks the index human_tasks (state, role,
+department, due_date) of each (role, department) queue in order and merges
+the queues; it joins the dossier only for the rows it shows or when a filter
+needs it. Tab counts stop at COUNT_CAP + 1, so a department's backlog of
+thousands costs no more than a thousand rows per badge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from .models import Dossier, HumanTask, Procedure, ProcedureVersion
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+TABS = ("unclaimed", "mine", "all")
+DUE_FILTERS = ("overdue", "soon", "later")
+SORTS = ("due", "created", "code")
+OFFICER_ROLES = ("reception", "specialist", "leader")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an officer may see: the (role, department) pairs held by them or by
+    a leader they act for today, and whose claimed tasks count as theirs."""
+
+    pairs: frozenset[tuple[str, str]]
+    owners: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Filters:
+    tab: str = "all"
+    procedure: str | None = None
+    status: str | None = None
+    due: str | None = None
+    sort: str = "due"
+    descending: bool = False
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Row:
+    task_id: int
+    name: str
+    element_id: str
+    role: str
+    department: str
+    assignee: str | None
+    created_at: datetime
+    due_date: date | None
+    dossier_code: str
+    applicant_name: str | None
+    status: str
+    channel: str
+    procedure_version_id: int
+
+
+@dataclass
+class InboxPage:
+    """One page of a tab. Counts above COUNT_CAP are not exact (shown as "1000+");
+    then `pages` is None and `has_next` says whether a next page exists."""
+
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int | None
+    has_next: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @staticmethod
+    def badge(count: int) -> str:
+        return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
+
+
+def _queues(pairs: frozenset[tuple[str, str]]) -> list[ColumnElement[bool]]:
+    """One condition per queue the inbox index walks in due-date order: a (role,
+    department) pair, or a whole role for a '*' department."""
+    by_role: dict[str, set[str]] = {}
+    for role, department in pairs:
+        if role in OFFICER_ROLES:
+            by_role.setdefault(role, set()).add(department)
+    queues: list[ColumnElement[bool]] = []
+    for role, departments in sorted(by_role.items()):
+        if "*" in departments:
+            queues.append(HumanTask.role == role)
+        else:
+            queues.extend(and_(HumanTask.role == role, HumanTask.department == d)
+                          for d in sorted(departments))
+    return queues
+
+
+def _where(scope: Scope, filters: Filters, tab: str, today: date, soon_until: date,
+           versions: list[int], queue: ColumnElement[bool] | None = None
+           ) -> tuple[list[ColumnElement[bool]], bool]:
+    """The conditions of one tab with the filters (over every queue of the scope,
+    or the one given), and whether they need the dossier. versions: the version
+    ids of the procedure filtered on."""
+    owners = sorted(scope.owners)
+    queues = _queues(scope.pairs)
+    conds: list[ColumnElement[bool]] = [
+        HumanTask.state == "open", queue if queue is not None else or_(false(), *queues)]
+    if tab == "unclaimed":
+        conds.append(HumanTask.assignee.is_(None))
+    elif tab == "mine":
+        conds.append(HumanTask.assignee.in_(owners))
+    else:
+        conds.append(or_(HumanTask.assignee.is_(None), HumanTask.assignee.in_(owners)))
+    if filters.due == "overdue":
+        conds.append(HumanTask.due_date < today)
+    elif filters.due == "soon":
+        conds.append(and_(HumanTask.due_date >= today, HumanTask.due_date <= soon_until))
+    elif filters.due == "later":
+        conds.append(or_(HumanTask.due_date > soon_until, HumanTask.due_date.is_(None)))
+    needs_dossier = False
+    if filters.status:
+        conds.append(Dossier.status == filters.status)
+        needs_dossier = True
+    if filters.procedure:
+        conds.append(Dossier.procedure_version_id.in_(versions) if versions else false())
+        needs_dossier = True
+    return conds, needs_dossier
+
+
+def _versions(session: Session, filters: Filters) -> list[int]:
+    """The version ids of the procedure filtered on, read first: a literal list
+    lets the planner walk the inbox index instead of hashing every dossier."""
+    if not filters.procedure:
+        return []
+    return list(session.scalars(select(ProcedureVersion.id).join(Procedure)
+                                .where(Procedure.code == filters.procedure)))
+
+
+def count_tasks(session: Session, scope: Scope, filters: Filters, tab: str, today: date,
+                soon_until: date, cap: int | None = None, versions: list[int] | None = None) -> int:
+    """How many tasks the tab holds, counted up to cap + 1: a badge says "1000+"
+    rather than have every page view walk a whole department's backlog."""
+    cap = COUNT_CAP if cap is None else cap
+    if versions is None:
+        versions = _versions(session, filters)
+    conds, needs_dossier = _where(scope, filters, tab, today, soon_until, versions)
+    inner = select(HumanTask.id)
+    if needs_dossier:
+        inner = inner.join(Dossier, Dossier.id == HumanTask.dossier_id)
+    limited = inner.where(*conds).limit(cap + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(limited)) or 0)
+
+
+ROW_COLUMNS = (HumanTask.id, HumanTask.name, HumanTask.element_id, HumanTask.role,
+               HumanTask.department, HumanTask.assignee, HumanTask.created_at, HumanTask.due_date,
+               Dossier.code, Dossier.applicant_name, Dossier.status, Dossier.channel,
+               Dossier.procedure_version_id)
+SORT_KEYS = {"due": "due_date", "created": "created_at", "code": "code"}
+
+
+def _order(columns: Any, filters: Filters) -> list[ColumnElement[Any]]:
+    key = columns[SORT_KEYS.get(filters.sort, "due_date")]
+    if filters.descending:
+        return [key.desc(), columns["id"].desc()]
+    return [key.asc(), columns["id"].asc()]
+
+
+def _page_query(scope: Scope, filters: Filters, tab: str, today: date, soon_until: date,
+                page: int, versions: list[int]) -> Select[Any]:
+    """The rows of one page. With several queues, each queue is read in order
+    from the index up to the page's end and the short lists merged, instead of
+    sorting everything the queues hold."""
+    limit, offset = PAGE_SIZE + 1, (page - 1) * PAGE_SIZE
+    queues = _queues(scope.pairs)
+    plain = {"id": HumanTask.id, "due_date": HumanTask.due_date,
+             "created_at": HumanTask.created_at, "code": Dossier.code}
+    if len(queues) <= 1:
+        conds, _ = _where(scope, filters, tab, today, soon_until, versions)
+        return (select(*ROW_COLUMNS).join(Dossier, Dossier.id == HumanTask.dossier_id)
+                .where(*conds).order_by(*_order(plain, filters)).limit(limit).offset(offset))
+    parts = []
+    for queue in queues:
+        conds, _ = _where(scope, filters, tab, today, soon_until, versions, queue)
+        part = (select(*ROW_COLUMNS).join(Dossier, Dossier.id == HumanTask.dossier_id)
+                .where(*conds).order_by(*_order(plain, filters)).limit(offset + limit).subquery())
+        parts.append(select(*part.c))
+    merged = union_all(*parts).subquery()
+    return select(*merged.c).order_by(*_order(merged.c, filters)).limit(limit).offset(offset)
+
+
+def inbox(session: Session, scope: Scope, filters: Filters, today: date, soon_until: date,
+          *, with_counts: bool = True) -> InboxPage:
+    """One page of the chosen tab (PAGE_SIZE rows) and, for the badges, every tab's count."""
+    tab = filters.tab if filters.tab in TABS else "all"
+    versions = _versions(session, filters)
+    counts = {t: count_tasks(session, scope, filters, t, today, soon_until, versions=versions)
+              for t in (TABS if with_counts else (tab,))}
+    total = counts[tab]
+    pages = -(-total // PAGE_SIZE) if total <= COUNT_CAP else None
+    page = max(1, filters.page)
+    if pages is not None:
+        page = min(page, max(1, pages))
+    found = [Row(*r) for r in session.execute(
+        _page_query(scope, filters, tab, today, soon_until, page, versions))]
+    return InboxPage(rows=found[:PAGE_SIZE], total=total, page=page, pages=pages,
+                     has_next=len(found) > PAGE_SIZE, counts=counts)
+
+
+def procedure_names(session: Session) -> dict[int, tuple[str, str, str]]:
+    """Version id → (procedure code, Vietnamese name, English name); a handful of rows."""
+    return {vid: (code, vi, en) for vid, code, vi, en in session.execute(
+        select(ProcedureVersion.id, Procedure.code, Procedure.name_vi, Procedure.name_en)
+        .join(Procedure))}

@@ -1,0 +1,55 @@
+"""The dossier page (history, who has looked at it, slips) and its files."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, render_template
+from flask_login import current_user
+
+from engine import blobs
+from engine.errors import NotFound
+from engine.models import Attachment
+from engine.officers import record_view
+from engine.runner import get_dossier
+
+from ..access import check_dossier_visible
+from ..i18n import select_locale
+from ..identity import db, require_role
+from . import OFFICER_ROLES, bp
+from .dossier_view import dossier_context
+from .people import holds, officer_scope
+from .slip_data import available_slips
+
+SEES_FILES = (*OFFICER_ROLES, "admin", "auditor")  # check_dossier_visible decides which dossiers
+
+
+@bp.get("/ho-so/<code>", endpoint="dossier")
+@require_role(*SEES_FILES)
+def dossier_page(code: str) -> str:
+    s = db()
+    dossier = get_dossier(s, code)
+    check_dossier_visible(s, current_user, dossier)
+    record_view(s, dossier.id, current_user.username)
+    context = dossier_context(s, dossier, select_locale())
+    _, acting = officer_scope(s, current_user)
+    mine = {t.id for t in context["tasks"] if t.state == "open" and t.role != "citizen"
+            and any(holds(roles, t.role, t.department) for roles in acting.values())}
+    return render_template("officer/dossier.html", actionable=mine,
+                           slips=available_slips(s, dossier, context["tasks"]), **context)
+
+
+@bp.get("/ho-so/<code>/tep/<int:attachment_id>", endpoint="attachment")
+@require_role(*SEES_FILES)
+def attachment(code: str, attachment_id: int) -> Response:
+    """A file of the dossier, shown in the browser; only to those who may see the dossier."""
+    s = db()
+    dossier = get_dossier(s, code)
+    check_dossier_visible(s, current_user, dossier)
+    row = s.get(Attachment, attachment_id)
+    if row is None or row.dossier_id != dossier.id or not blobs.exists(row.sha256):
+        raise NotFound("attachment not found", dossier=code, attachment=attachment_id)
+    response = Response(blobs.get(row.sha256), mimetype=row.media_type)
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(row.filename)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,68 @@
+"""What the task page and the dossier page show of a dossier: the application
+in words, its files, its history and who has looked at it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.drafts import attachments_of
+from engine.events import history
+from engine.models import Dossier, HumanTask
+from engine.officers import viewers
+from engine.procedures import load_version
+
+from .people import actor_name, full_names
+from .procedure_info import document_names, localized
+from .readable import describe
+from .timeline import entries
+
+
+@dataclass
+class Viewer:
+    username: str
+    name: str
+    times: int
+    first: datetime
+    last: datetime
+
+
+def viewer_list(session: Session, dossier: Dossier, names: dict[str, str]) -> list[Viewer]:
+    """Each officer who opened the dossier, with how often and when; most recent first."""
+    seen: dict[str, Viewer] = {}
+    for username, at in viewers(session, dossier):
+        v = seen.get(username)
+        if v is None:
+            seen[username] = Viewer(username, actor_name(names, username), 1, at, at)
+        else:
+            v.times, v.last = v.times + 1, at
+    return sorted(seen.values(), key=lambda v: v.last, reverse=True)
+
+
+def dossier_context(session: Session, dossier: Dossier, lang: str) -> dict[str, Any]:
+    procedure = load_version(session, dossier.procedure_version_id)
+    settings = procedure.settings
+    events = history(session, dossier.id)
+    tasks = list(session.scalars(select(HumanTask).where(HumanTask.dossier_id == dossier.id)
+                                 .order_by(HumanTask.id)))
+    names = full_names(session, [e.actor for e in events]
+                       + [(e.payload or {}).get("on_behalf_of") for e in events]
+                       + [t.assignee for t in tasks] + [t.completed_by for t in tasks])
+    start_schema = procedure.forms.get(settings["start_form"], {})
+    return {
+        "dossier": dossier,
+        "procedure": procedure,
+        "procedure_name": localized(settings, "name"),
+        "agency_name": localized(settings, "agency_name"),
+        "application": describe(start_schema, dossier.application or {}, lang),
+        "attachments": attachments_of(session, dossier_id=dossier.id),
+        "documents": document_names(procedure),
+        "timeline": entries(events, procedure, names, lang),
+        "viewers": viewer_list(session, dossier, names),
+        "tasks": tasks,
+        "names": names,
+    }

@@ -1,0 +1,90 @@
+"""The inbox (hộp việc): open tasks of the officer's roles and departments, and
+of the leaders who delegated to them today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from engine.calendar_store import load_calendar
+from engine.inbox import DUE_FILTERS, SORTS, TABS, Filters, Row, inbox, procedure_names
+from engine.status import STATUS_NAMES
+
+from ..access import today
+from ..identity import db, require_role
+from . import OFFICER_ROLES, bp
+from .people import actor_name, full_names, officer_scope, on_behalf_in_inbox, role_name
+
+
+@dataclass
+class InboxRow:
+    task: Row
+    procedure: str
+    role: str
+    due_class: str
+    assignee: str | None
+    on_behalf_of: str | None
+
+
+def due_class(due: date | None, day: date, soon_until: date) -> str:
+    if due is None:
+        return ""
+    if due < day:
+        return "due-overdue"
+    return "due-soon" if due <= soon_until else ""
+
+
+def _filters() -> Filters:
+    args = request.args
+    page = args.get("page", "1")
+    return Filters(
+        tab=args.get("tab") if args.get("tab") in TABS else "all",
+        procedure=args.get("procedure") or None,
+        status=args.get("status") if args.get("status") in STATUS_NAMES else None,
+        due=args.get("due") if args.get("due") in DUE_FILTERS else None,
+        sort=args.get("sort") if args.get("sort") in SORTS else "due",
+        descending=args.get("dir") == "desc",
+        page=int(page) if page.isdigit() else 1,
+    )
+
+
+@bp.get("/hop-viec", endpoint="inbox")
+@require_role(*OFFICER_ROLES)
+def inbox_view() -> str:
+    s = db()
+    filters = _filters()
+    scope, acting = officer_scope(s, current_user)
+    day = today()
+    soon_until = load_calendar(s).next_working_day(day)
+    result = inbox(s, scope, filters, day, soon_until)
+    english = str(get_locale()) == "en"
+    versions = procedure_names(s)
+    names = full_names(s, [r.assignee for r in result.rows] + [w for w in acting if w])
+    rows = []
+    for r in result.rows:
+        code, vi, en = versions.get(r.procedure_version_id, ("", "", ""))
+        behalf = on_behalf_in_inbox(current_user, acting, r.role, r.department, r.assignee)
+        rows.append(InboxRow(
+            task=r, procedure=en if english else vi, role=role_name(r.role),
+            due_class=due_class(r.due_date, day, soon_until),
+            assignee=actor_name(names, r.assignee) if r.assignee else None,
+            on_behalf_of=actor_name(names, behalf) if behalf else None))
+    procedures = sorted({(c, en if english else vi) for c, vi, en in versions.values()},
+                        key=lambda p: p[1])
+    args = {"tab": filters.tab, "procedure": filters.procedure or "", "status": filters.status or "",
+            "due": filters.due or "", "sort": filters.sort,
+            "dir": "desc" if filters.descending else "asc"}
+    delegators = [actor_name(names, w) for w in acting if w]
+
+    def inbox_url(**changes: object) -> str:
+        """This page with some parameters changed; empty ones left out."""
+        wanted = {**args, "page": 1, **changes}
+        return url_for("officer.inbox", **{k: v for k, v in wanted.items() if v not in ("", None)})
+
+    return render_template("officer/inbox.html", result=result, rows=rows, args=args,
+                           procedures=procedures, statuses=STATUS_NAMES, today=day,
+                           soon_until=soon_until, delegators=delegators, inbox_url=inbox_url)

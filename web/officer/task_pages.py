@@ -1,0 +1,150 @@
+"""The task page: the dossier, the history, the task's form and its decisions;
+claim, release and complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from engine.errors import Conflict, InvalidInput
+from engine.models import Dossier, HumanTask
+from engine.officers import claim_task, record_view, release_task
+from engine.procedures import load_version
+from engine.runner import complete_task, find_task
+
+from .. import schema_form
+from ..formats import vn_datetime
+from ..i18n import select_locale
+from ..identity import db, require_role
+from . import OFFICER_ROLES, bp
+from .dossier_view import dossier_context
+from .field_messages import field_errors
+from .people import ClaimedByOther, actor_name, authority, full_names
+from .task_form import build
+
+
+def _dossier(task: HumanTask) -> Dossier:
+    dossier = db().get(Dossier, task.dossier_id)
+    assert dossier is not None
+    return dossier
+
+
+def _who_acts(task: HumanTask) -> tuple[str | None, str | None]:
+    """(on behalf of whom the officer acts, or who else has claimed the task)."""
+    try:
+        return authority(db(), current_user, task), None
+    except ClaimedByOther as other:
+        return None, other.assignee
+
+
+def _page(task: HumanTask, *, values: dict[str, Any] | None = None,
+          errors: dict[str, list[str]] | None = None, problem: str | None = None,
+          status: int = 200) -> tuple[str, int]:
+    s = db()
+    dossier = _dossier(task)
+    lang = select_locale()
+    context = dossier_context(s, dossier, lang)
+    on_behalf, claimed_by = _who_acts(task)
+    names = {**context["names"], **full_names(s, [on_behalf, claimed_by, task.completed_by])}
+    form = build(context["procedure"], task.form, lang) if task.form else None
+    errors = errors or {}
+    shown = form.rendered_names() if form else set()
+    loose = {k: v for k, v in errors.items() if k not in shown}
+    return render_template(
+        "officer/task.html", task=task, form=form, values=values or {}, errors=errors,
+        loose_errors=loose, problem=problem, on_behalf=actor_name(names, on_behalf) if on_behalf
+        else None, claimed_by=actor_name(names, claimed_by) if claimed_by else None,
+        assignee=actor_name(names, task.assignee) if task.assignee else None,
+        completed_by=actor_name(names, task.completed_by) if task.completed_by else None,
+        completed_behalf=actor_name(names, task.on_behalf_of) if task.on_behalf_of else None,
+        **context), status
+
+
+@bp.get("/viec/<int:task_id>", endpoint="task")
+@require_role(*OFFICER_ROLES)
+def task_page(task_id: int) -> tuple[str, int]:
+    s = db()
+    task = find_task(s, task_id)
+    _who_acts(task)  # Forbidden before anything is recorded
+    record_view(s, task.dossier_id, current_user.username)
+    return _page(task)
+
+
+@bp.post("/viec/<int:task_id>/nhan", endpoint="claim")
+@require_role(*OFFICER_ROLES)
+def claim(task_id: int) -> Response:
+    s = db()
+    task = find_task(s, task_id)
+    _who_acts(task)
+    holder = task.assignee if task.assignee != current_user.username else None
+    if holder:
+        flash(gettext("Việc này đã được %(name)s nhận xử lý.",
+                      name=actor_name(full_names(s, [holder]), holder)))
+    else:
+        try:
+            claim_task(s, task.id, current_user.username)
+            flash(gettext("Bạn đã nhận xử lý việc này."))
+        except Conflict:
+            g.rollback = True
+            flash(gettext("Việc này không còn chờ xử lý."))
+    return redirect(url_for("officer.task", task_id=task.id))
+
+
+@bp.post("/viec/<int:task_id>/tra-lai", endpoint="release")
+@require_role(*OFFICER_ROLES)
+def release(task_id: int) -> Response:
+    s = db()
+    task = find_task(s, task_id)
+    _who_acts(task)
+    try:
+        release_task(s, task.id, current_user.username)
+        flash(gettext("Đã trả lại việc để người khác nhận."))
+    except Conflict:
+        g.rollback = True
+        flash(gettext("Chỉ người đã nhận việc mới trả lại được."))
+    return redirect(url_for("officer.task", task_id=task.id))
+
+
+@bp.post("/viec/<int:task_id>/hoan-thanh", endpoint="complete")
+@require_role(*OFFICER_ROLES)
+def complete(task_id: int) -> Response | tuple[str, int]:
+    s = db()
+    task = find_task(s, task_id)
+    on_behalf, claimed_by = _who_acts(task)
+    dossier = _dossier(task)
+    procedure = load_version(s, dossier.procedure_version_id)
+    schema = procedure.forms.get(task.form or "", {"type": "object", "properties": {}})
+    data = schema_form.parse(schema, request.form)
+    values = schema_form.flat_values(data)
+    if claimed_by:
+        g.rollback = True
+        return _page(task, values=values, status=409, problem=gettext(
+            "Việc này đang do %(name)s xử lý; bạn không thể hoàn thành thay.",
+            name=actor_name(full_names(s, [claimed_by]), claimed_by)))
+    try:
+        complete_task(s, task.id, data, actor=current_user.username, on_behalf_of=on_behalf)
+    except InvalidInput as invalid:
+        g.rollback = True
+        s.rollback()
+        return _page(find_task(s, task_id), values=values, errors=field_errors(invalid.errors),
+                     status=400, problem=gettext("Biểu mẫu còn lỗi, vui lòng kiểm tra các trường "
+                                                 "được đánh dấu."))
+    except Conflict:
+        g.rollback = True
+        s.rollback()
+        task = find_task(s, task_id)
+        if task.state == "completed":
+            names = full_names(s, [task.completed_by])
+            problem = gettext("Việc này đã được %(name)s hoàn thành lúc %(time)s.",
+                              name=actor_name(names, task.completed_by),
+                              time=vn_datetime(task.completed_at))
+        else:
+            problem = gettext("Việc này không còn chờ xử lý.")
+        return _page(task, values=values, status=409, problem=problem)
+    flash(gettext("Đã hoàn thành bước “%(step)s” của hồ sơ %(code)s.", step=task.name,
+                  code=dossier.code))
+    return redirect(url_for("officer.dossier", code=dossier.code))
