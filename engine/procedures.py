@@ -41,8 +41,8 @@ def deploy(
 ) -> DeployResult:
     """Validate a bundle and store it as a new version if its content is new."""
     ops = operator_registry.registered() if operators is None else operators
-    procedure = validate(bundle, ops)
     content_hash = bundle.content_hash
+    procedure = _validated(bundle, content_hash, frozenset(ops))
     row = session.scalar(select(ProcedureRow).where(ProcedureRow.code == bundle.code))
     if row is None:
         row = ProcedureRow(code=bundle.code, name_vi=procedure.settings["name_vi"],
@@ -79,7 +79,7 @@ def deploy_path(session: Session, path: Path, deployed_by: str | None = None) ->
     errors: list[BundleInvalid] = []
     for bundle in bundles:
         try:
-            validate(bundle, operator_registry.registered())
+            _validated(bundle, bundle.content_hash, operator_registry.registered())
         except BundleInvalid as exc:
             errors.append(exc)
     if errors:
@@ -91,6 +91,18 @@ def deploy_path(session: Session, path: Path, deployed_by: str | None = None) ->
                 p.file = f"{e.context['procedure']}/{p.file}"
         raise BundleInvalid(", ".join(e.context["procedure"] for e in errors), problems)
     return [deploy(session, b, deployed_by) for b in bundles]
+
+
+_checked: dict[tuple[str, str, frozenset[str]], Procedure] = {}
+
+
+def _validated(bundle: Bundle, content_hash: str, operators: frozenset[str]) -> Procedure:
+    """Validate once per content and set of handlers (deploying the same
+    folder again re-parses nothing)."""
+    key = (bundle.code, content_hash, operators)
+    if key not in _checked:
+        _checked[key] = validate(bundle, operators)
+    return _checked[key]
 
 
 # Keyed by content, not row id: the same content parses to the same procedure

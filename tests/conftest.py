@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from connectors import register_all
 from engine import db, migrate
@@ -21,6 +22,19 @@ PROCESSES = ROOT / "processes"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("MOTCUA_TEST_DATABASE_URL") else [])
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Argon2 at production cost takes ~100 ms a hash; tests create many accounts."""
+    from argon2 import PasswordHasher
+
+    from engine import accounts
+
+    saved = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    accounts._hasher = saved
+
+
 @pytest.fixture(autouse=True)
 def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own instance folder (blobs, mail)."""
@@ -29,10 +43,34 @@ def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str | None]:
+    """A PostgreSQL database migrated once; each test copies it (CREATE DATABASE
+    ... TEMPLATE) instead of running every migration again."""
+    if "postgresql" not in BACKENDS:
+        yield None
+        return
+    admin_url = make_url(os.environ["MOTCUA_TEST_DATABASE_URL"])
+    name = f"motcua_tpl_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = db.make_engine(admin_url.set(database=name).render_as_string(hide_password=False),
+                            poolclass=NullPool)
+    migrate.upgrade(engine)
+    engine.dispose()
+    try:
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a PostgreSQL database created
-    for this test and dropped after it."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a PostgreSQL database created for this
+    test from the migrated template and dropped after it."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
@@ -40,7 +78,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     name = f"motcua_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
