@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from engine import procedures
 from engine.models import Dossier, HumanTask, Incident
 
+from ..citizen.ratings import rating_summary
 from ..identity import db, require_role
 
 bp = Blueprint("board", __name__)
@@ -25,4 +26,4 @@ def index() -> str:
     incidents = s.scalar(select(func.count()).select_from(Incident)
                          .where(Incident.resolved_at.is_(None)))
     return render_template("status.html", versions=versions, dossiers=dossiers, tasks=tasks,
-                           incidents=incidents)
+                           incidents=incidents, ratings=rating_summary(s))
