@@ -75,19 +75,10 @@ def open_task(session: Session, code: str, element_id: str) -> HumanTask | None:
     )
 
 
-def drive(
-    sessions: sessionmaker[Session],
-    scenario: Scenario,
-    path: str,
-    *,
-    steps: int | None = None,
-    clock: Clock | None = None,
-    log: Callable[[str], None] = lambda _: None,
-) -> str:
-    """Submit the scenario's dossier and play `steps` of its path (all by default),
+def drive(sessions: sessionmaker[Session], scenario: Scenario, path: str, **options: Any) -> str:
+    """Submit the scenario's dossier and play its path (`steps=` to stop early),
     running the worker after each input. Returns the dossier code."""
-    events = list(play(sessions, scenario, path, steps=steps, clock=clock, log=log))
-    return events[0][0]
+    return list(play(sessions, scenario, path, **options))[0][0]
 
 
 def play(

@@ -84,8 +84,7 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
 
     @app.context_processor
     def inject() -> dict[str, Any]:
-        return {"lang": i18n.select_locale(), "current_user": current_user,
-                "url_map_endpoints": app.view_functions.keys()}
+        return {"lang": i18n.select_locale(), "current_user": current_user}
 
     @app.errorhandler(MotcuaError)
     def domain_error(exc: MotcuaError):  # type: ignore[no-untyped-def]
@@ -134,32 +133,20 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    from . import admin, api, citizen, officer, public
     from .auth import bp as auth_bp
     from .board import bp as board_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(board_bp)
-    _register_optional(app)
+    for actor in (citizen, public, officer, admin, api):
+        actor.register(app)
 
     @app.get("/")
     def home():  # type: ignore[no-untyped-def]
         return render_template("home.html")
 
     return app
-
-
-def _register_optional(app: Flask) -> None:
-    """Actor blueprints, each in its own package."""
-    import importlib
-
-    for name in ("citizen", "public", "officer", "admin", "api"):
-        try:
-            module = importlib.import_module(f"web.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"web.{name}":
-                raise
-            continue
-        module.register(app)
 
 
 def error_response(status: int, message: str, errors: dict[str, list[str]] | None = None,
