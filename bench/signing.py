@@ -1,4 +1,7 @@
-"""Signing speed: PAdES B-B, B-T, B-LT and B-LTA on a one-page result document.
+"""Result documents: rendering and signing speed. First the median milliseconds to render
+one result (the marital-status certificate template, Jinja2 → HTML → PDF/A-2b with
+WeasyPrint, signature field reserved); then PAdES B-B, B-T, B-LT and B-LTA on a one-page
+result document.
 
 Prints the median (and p95) milliseconds to sign at each level and to verify the
 result, the cost of the visible stamp's font subset (first use vs. cached), of
@@ -28,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pyhanko.sign.signers import SimpleSigner  # noqa: E402
 
+from connectors.pdf import html_to_pdf  # noqa: E402
 from signing.font import subset_font  # noqa: E402
 from signing.keys import load_pkcs12  # noqa: E402
 from signing.pki import OfficerSpec, init_pki, load_pki  # noqa: E402
@@ -36,6 +40,7 @@ from signing.sign import PadesLevel, sign_pdf  # noqa: E402
 from signing.timestamp import InProcessTimeStamper, timestamp_authority  # noqa: E402
 from signing.verify import Verdict, verify_pdf  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "mat-khau-do-toc-do"
 OFFICER = OfficerSpec("Nguyễn Văn Đức", "Ủy ban nhân dân xã Tân Phú", PASSPHRASE, title="Chủ tịch")
 
@@ -98,6 +103,23 @@ def _sign_for(seconds: float) -> int:
     return done
 
 
+def _certificate_html() -> str:
+    import jinja2
+
+    scenario = __import__("json").loads(
+        (ROOT / "examples" / "scenarios" / "marital_status.json").read_text(encoding="utf-8"))
+    source = (ROOT / "processes" / "marital_status" / "templates" / "certificate.html").read_text(
+        encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(source).render(
+        dossier={"code": "UBND-PHK-261123-0001", "received_at": "2026-11-23"},
+        application=scenario["application"],
+        procedure={"agency_name_vi": "Ủy ban nhân dân phường Hoàn Kiếm", "locality_vi": "Hoàn Kiếm"},
+        decision={"nguoi_ky": "Lê Quang Hải", "chuc_vu_nguoi_ky": "pho_chu_tich",
+                  "ngay_ky": "2026-11-23"},
+        qr_data_uri="")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="runs per figure (≥ 5)")
@@ -111,6 +133,15 @@ def main() -> None:
         started = time.perf_counter()
         bench = Bench(folder)
         setup_ms = (time.perf_counter() - started) * 1000
+
+        html = _certificate_html()
+        first = timed(lambda: html_to_pdf(html), 1)[0]
+        print(f"render: first result {first:.0f} ms (fonts and styles loaded once per process)")
+        print("| step | median ms | p95 ms |")
+        print("|---|---:|---:|")
+        row("render result (Jinja2 → PDF/A-2b, field reserved)", timed(lambda: html_to_pdf(html), repeat))
+        row("render draft (watermarked, no field)", timed(lambda: html_to_pdf(html, draft=True), repeat))
+        print()
 
         subset_font.cache_clear()
         cold = timed(lambda: bench.sign(PadesLevel.B_B), 1)[0]

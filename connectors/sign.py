@@ -1,15 +1,105 @@
-"""result.sign: no signing key is configured yet, so the result says so
-(`signed: false`) instead of pretending; PAdES signing replaces this."""
+"""result.sign: PAdES signature of the rendered result with the key of the officer who
+completed the approval task (the deputy's own key when a deputy signed "thay mặt").
+
+The officer's PKCS#12 file is `<pki>/officers/<username>.p12`; its passphrase comes from
+the officer's consent given with "sign and approve" (engine.signing_grants). Timestamps
+and revocation data come from the local PKI (`motcua pki init`), or a TSA at
+MOTCUA_TSA_URL. Every failure — no consent, wrong passphrase, expired or revoked
+certificate, TSA unreachable — is a retryable job failure and then an incident, never
+an unsigned result passed on as signed."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from engine.operators import JobContext, register
+from cryptography.x509.oid import NameOID
+from sqlalchemy import select
+
+from engine import blobs, config
+from engine.db import transaction
+from engine.models import Dossier
+from engine.operators import JobContext, RetryableError, register
+from engine.signing_grants import GrantMissing, close_grant, open_grant
+from signing import (
+    InProcessTimeStamper,
+    SigningLibraryError,
+    http_timestamper,
+    load_pkcs12,
+    load_pki,
+    sign_pdf,
+    timestamp_authority,
+)
+from signing.certs import fingerprint, name_part
+
+TITLES = {"chu_tich": "Chủ tịch", "pho_chu_tich": "KT. Chủ tịch - Phó Chủ tịch"}
+
+
+def _dossier_id(ctx: JobContext) -> int:
+
+
+    with transaction(ctx.sessions) as session:
+        return session.scalars(select(Dossier.id).where(Dossier.code == ctx.dossier_code)).one()
+
+
+def _timestamper(pki):  # type: ignore[no-untyped-def]
+    url = config.tsa_url()
+    return http_timestamper(url) if url else InProcessTimeStamper(timestamp_authority(pki))
 
 
 @register("result.sign")
 def sign(ctx: JobContext) -> dict[str, Any]:
-    rendered = ctx.data.get("result") or ctx.data.get("document") or {}
-    return {"signed": False, "document": rendered.get("document"),
-            "reason": "no signing key configured"}
+    approval = str(ctx.params.get("approval_task") or "approval")
+    done = ctx.completions.get(approval)
+    if done is None:
+        raise ValueError(f"result.sign: task {approval!r} has not been completed")
+    username = str(done["by"])
+    rendered = ctx.data.get(str(ctx.params.get("document") or "result")) or {}
+    if rendered.get("media_type") != "application/pdf" or rendered.get("draft"):
+        raise ValueError("result.sign: the result to sign is not a rendered final PDF")
+    dossier_id = _dossier_id(ctx)
+    with transaction(ctx.sessions) as session:
+        try:
+            passphrase, earlier = open_grant(session, dossier_id, username, ctx.idempotency_key)
+        except GrantMissing as exc:
+            raise RetryableError(str(exc)) from exc
+    if earlier is not None:
+        return earlier
+    try:
+        pki = load_pki(config.pki_dir())
+        key_file = config.pki_dir() / "officers" / f"{username}.p12"
+        if not key_file.exists():
+            raise RetryableError(f"{username} has no signing key ({key_file.name} is missing)")
+        signer = load_pkcs12(key_file, passphrase or "")
+        cert = signer.certificate
+        now = datetime.now(UTC)
+        if cert.not_valid_after_utc < now or cert.not_valid_before_utc > now:
+            raise RetryableError(
+                f"{username}'s certificate is valid only from {cert.not_valid_before_utc:%d/%m/%Y}"
+                f" to {cert.not_valid_after_utc:%d/%m/%Y}")
+        revoked = pki.revocation_of(cert)
+        if revoked is not None:
+            raise RetryableError(f"{username}'s certificate was revoked on {revoked.date:%d/%m/%Y}")
+        level = str(ctx.settings.get("signature_level", "B-LT"))
+        timestamper = _timestamper(pki) if level != "B-B" else None
+        signed = sign_pdf(
+            blobs.get(str(rendered["document"])), signer, level=level,
+            field=rendered.get("signature_field"), timestamper=timestamper,
+            trust=pki.trust(ocsp_for=[cert, pki.tsa.cert]) if level in ("B-LT", "B-LTA") else None,
+            reason=f"Ký ban hành {ctx.settings.get('result_name_vi', 'văn bản kết quả')}",
+            location=ctx.settings.get("locality_vi"),
+            title=TITLES.get(str(ctx.data.get("chuc_vu_nguoi_ky"))),
+        )
+    except SigningLibraryError as exc:
+        raise RetryableError(f"signing failed: {exc}") from exc
+    result = {
+        "signed": True, "document": blobs.put(signed.pdf), "media_type": "application/pdf",
+        "bytes": len(signed.pdf), "unsigned_document": rendered["document"],
+        "level": str(signed.level), "field": signed.field_name, "signer": username,
+        "signer_name": name_part(cert.subject, NameOID.COMMON_NAME),
+        "signer_fingerprint": fingerprint(cert), "on_behalf_of": done.get("on_behalf_of"),
+        "signed_at": signed.signed_at.isoformat(),
+    }
+    with transaction(ctx.sessions) as session:
+        close_grant(session, dossier_id, username, ctx.idempotency_key, result)
+    return result

@@ -61,6 +61,8 @@ class TaskInfo:
     allowance_days: int | None = None
     dossier_status: str | None = None
     operator: str | None = None
+    # user tasks whose officer signs the result when choosing this decision ("approve")
+    signs_result_on: str | None = None
 
 
 @dataclass
@@ -269,6 +271,7 @@ def _check_elements(
                 kind="user", role=lane.get("role"),
                 department=lane.get("department", default_department), form=form,
                 allowance_days=int(allowance) if allowance and allowance.isdigit() else None,
+                signs_result_on=props.get("signsResultOn"),
                 **info,
             )
         elif tag == "serviceTask":

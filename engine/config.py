@@ -23,3 +23,18 @@ def database_url() -> str:
 
 def processes_dir() -> Path:
     return Path(os.environ.get("MOTCUA_PROCESSES", PROJECT_ROOT / "processes"))
+
+
+def public_url() -> str:
+    """Where citizens reach the portal: QR codes on results point here."""
+    return os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+
+
+def pki_dir() -> Path:
+    """The signing PKI made by `motcua pki init` (officers' PKCS#12 files, CAs, TSA)."""
+    return Path(os.environ.get("MOTCUA_PKI", instance_dir() / "pki"))
+
+
+def tsa_url() -> str | None:
+    """An RFC 3161 timestamp authority; unset, the local PKI's TSA signs in-process."""
+    return os.environ.get("MOTCUA_TSA_URL") or None

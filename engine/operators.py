@@ -4,7 +4,7 @@ only knows the protocol."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 KNOWN_OPERATORS = (
@@ -28,6 +28,10 @@ class JobContext:
     dossier: dict[str, Any]
     settings: dict[str, Any]
     files: dict[str, str]
+    # element id -> {"by", "on_behalf_of", "at"} of the latest completion of each human task
+    completions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # for handlers that keep their own records (short transactions of their own)
+    sessions: Any = None
 
 
 class Handler(Protocol):

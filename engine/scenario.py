@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import runner
+from . import runner, signing_grants
 from .db import transaction
 from .models import Dossier, HumanTask, utcnow
 from .worker import run_once
@@ -27,6 +27,8 @@ class Step:
     element_id: str
     data: dict[str, Any]
     actor: str
+    # {"consent_to_sign": passphrase}: the actor approves with "sign and approve"
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,9 @@ def play(
                 waiting = [t.element_id for t in s.scalars(
                     select(HumanTask).join(Dossier).where(Dossier.code == code, HumanTask.state == "open"))]
                 raise LookupError(f"{code}: {step.element_id} is not open (open: {waiting})")
+            if "consent_to_sign" in step.options:
+                signing_grants.grant(s, runner.get_dossier(s, code), step.actor, step.element_id,
+                                     str(step.options["consent_to_sign"]))
             d = runner.complete_task(s, task.id, step.data, actor=step.actor, at=clock.now())
             log(f"{code}: {step.actor} completed {step.element_id} → {d.status}")
         yield code, step.element_id

@@ -9,14 +9,15 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import operators
-from .db import transaction
+from .db import session_factory, transaction
 from .errors import MotcuaError
-from .models import Dossier, Job, Timer, utcnow
+from .models import Dossier, HumanTask, Job, Timer, utcnow
 from .operators import JobContext, RetryableError
 from .outbox import claim_jobs, complete_job, fail_job, raise_incident
 from .procedures import load_version
@@ -61,7 +62,17 @@ def _context(session: Session, job: Job) -> JobContext:
             "appointment_date": dossier.appointment_date,
         },
         settings=procedure.settings, files=procedure.files,
+        completions=_completions(session, dossier.id),
+        sessions=session_factory(session.get_bind()),  # type: ignore[arg-type]
     )
+
+
+def _completions(session: Session, dossier_id: int) -> dict[str, dict[str, Any]]:
+    rows = session.scalars(select(HumanTask).where(
+        HumanTask.dossier_id == dossier_id, HumanTask.state == "completed",
+    ).order_by(HumanTask.completed_at, HumanTask.id))
+    return {row.element_id: {"by": row.completed_by, "on_behalf_of": row.on_behalf_of,
+                             "at": row.completed_at} for row in rows}
 
 
 def run_job(factory: sessionmaker[Session], ctx: JobContext,

@@ -13,13 +13,17 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connectors import register_all  # noqa: E402
 from engine import config, db, events, migrate, procedures, runner  # noqa: E402
 from engine.db import transaction  # noqa: E402
+from engine.models import Job  # noqa: E402
 from engine.replay import replay  # noqa: E402
 from engine.scenario import Clock, all_scenarios, drive  # noqa: E402
+from signing import OfficerSpec, init_pki  # noqa: E402
 
 
 def main() -> None:
@@ -29,6 +33,11 @@ def main() -> None:
     engine = db.make_engine(url)
     migrate.upgrade(engine)
     register_all()
+    if not (config.pki_dir() / "pki.json").exists():
+        # the scenarios' leader signs with this key; the passphrase is their consent_to_sign
+        init_pki(config.pki_dir(), [OfficerSpec("Lê Quang Hải", "Ủy ban nhân dân phường Hoàn Kiếm",
+                                                "motcua-demo", slug="lanhdao")])
+        print(f"local PKI in {config.pki_dir()} with a signing key for lanhdao")
     sessions = db.session_factory(engine)
     with transaction(sessions) as s:
         for r in procedures.deploy_path(s, config.processes_dir(), "example"):
@@ -44,6 +53,9 @@ def main() -> None:
                   f"appointment {d.appointment_date:%d/%m/%Y}, {d.last_event_seq} events")
             print(f"  {events.verify_chain(s, d)}")
             print(f"  {replay(s, d)}")
+            for result in s.scalars(select(Job.result).where(
+                    Job.dossier_id == d.id, Job.operator == "result.sign", Job.status == "done")):
+                print(f"  signed by {result['signer_name']} ({result['level']}), sha256 {result['document']}")
 
 
 if __name__ == "__main__":

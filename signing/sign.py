@@ -11,7 +11,6 @@ code that already runs in an event loop awaits `sign_pdf_async` instead.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from contextlib import nullcontext
@@ -35,6 +34,7 @@ from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import TimeStamper
 
+from .blocking import run_blocking
 from .certs import fingerprint, name_part
 from .errors import SignatureFieldError
 from .keys import signer_certificate
@@ -281,7 +281,7 @@ def sign_pdf(
     signed_at: datetime | None = None,
 ) -> SignedPdf:
     """`sign_pdf_async` for code that is not inside an event loop (same options)."""
-    return asyncio.run(
+    return run_blocking(
         sign_pdf_async(
             pdf,
             signer,

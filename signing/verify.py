@@ -16,7 +16,6 @@ happens now.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -50,6 +49,7 @@ from pyhanko_certvalidator.errors import (
     StaleRevinfoError,
 )
 
+from .blocking import run_blocking
 from .certs import fingerprint, from_asn1, name_part
 from .trust import TrustSettings
 from .vntime import format_vn, now_utc
@@ -610,4 +610,4 @@ def verify_pdf(
     pdf: bytes, trust: TrustSettings, *, moment: datetime | None = None
 ) -> VerificationReport:
     """`verify_pdf_async` for code that is not inside an event loop."""
-    return asyncio.run(verify_pdf_async(pdf, trust, moment=moment))
+    return run_blocking(verify_pdf_async(pdf, trust, moment=moment))

@@ -35,11 +35,29 @@ def cheap_password_hashing():
     accounts._hasher = saved
 
 
+SIGNERS = {"lanhdao": "Lê Quang Hải", "pholanhdao": "Đặng Thu Hà", "chuyenvien": "Trần Văn Minh"}
+SIGNING_PASSPHRASE = "motcua-demo"  # the scenarios' consent_to_sign
+
+
+@pytest.fixture(scope="session")
+def signing_pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One local PKI for the session, with a key for each officer who signs in the
+    scenarios. Tests that revoke or expire certificates make their own."""
+    from signing import OfficerSpec, init_pki
+
+    folder = tmp_path_factory.mktemp("pki")
+    init_pki(folder, [OfficerSpec(name, "Ủy ban nhân dân phường Hoàn Kiếm", SIGNING_PASSPHRASE,
+                                  slug=username, key_type="ec-p256")
+                      for username, name in SIGNERS.items()], organisation="motcua tests")
+    return folder
+
+
 @pytest.fixture(autouse=True)
-def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own instance folder (blobs, mail)."""
+def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signing_pki: Path) -> Path:
+    """Every test gets its own instance folder (blobs, mail) and the session's PKI."""
     path = tmp_path / "instance"
     monkeypatch.setenv("MOTCUA_INSTANCE", str(path))
+    monkeypatch.setenv("MOTCUA_PKI", str(signing_pki))
     return path
 
 

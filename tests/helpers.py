@@ -59,3 +59,12 @@ def complete(sessions: sessionmaker[Session], code: str, element_id: str, data: 
 def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
     with transaction(sessions) as s:
         return runner.get_dossier(s, code)
+
+
+def consent_to_sign(sessions: sessionmaker[Session], code: str, username: str,
+                    passphrase: str = "motcua-demo") -> None:
+    """What "sign and approve" records before the approval is completed."""
+    from engine.signing_grants import grant
+
+    with transaction(sessions) as s:
+        grant(s, runner.get_dossier(s, code), username, "approval", passphrase)

@@ -101,13 +101,20 @@ def test_reception_receives_specialist_asks_for_more_leader_approves(
     page.fill("[name=noi_dung_xac_nhan]", "Chưa đăng ký kết hôn với ai")
     page.click("button.decision:text-is('Duyệt')")
     assert "Đã hoàn thành" in page.inner_text("main")
+    work(sessions)  # the draft of the result is rendered; the leader's task opens
 
     page, errors3 = sign_in(browser, live_server, "lanhdao")
     page.click(f"tr:has(code:text-is('{code}')) a:has-text('Phê duyệt')")
+    assert page.locator("a:has-text('Xem dự thảo văn bản (PDF)')").count() == 1
     page.fill("[name=nguoi_ky]", "Lê Quang Hải")
     page.select_option("[name=chuc_vu_nguoi_ky]", "pho_chu_tich")
+    page.fill("[name=signing_passphrase]", "sai mật khẩu")
+    page.click("button.decision:text-is('Duyệt')")
+    assert "Mật khẩu khóa ký số không đúng." in page.inner_text("main")
+    page.fill("[name=signing_passphrase]", "motcua-demo")
     screens.shot(page, "approval-task")
     page.click("button.decision:text-is('Duyệt')")
+    assert "Văn bản kết quả đang được ký số" in page.inner_text("main")
     work(sessions)
     page.click("a:has-text('Phiếu kiểm soát quá trình giải quyết hồ sơ')")
     sheet = page.inner_text("article.slip")
@@ -116,7 +123,14 @@ def test_reception_receives_specialist_asks_for_more_leader_approves(
     screens.shot(page, "control-sheet")
     page.goto(f"{live_server}/can-bo/ho-so/{code}")
     assert "Đã trả kết quả" in page.inner_text("main")
+    assert "Bản đã ký số" in page.inner_text("table.documents")
     screens.shot(page, "dossier-page")
+    page.click("table.documents a:has-text('Kiểm tra chữ ký')")
+    assert "mọi chữ ký số đều hợp lệ" in page.inner_text("main")
+    page.goto(f"{live_server}/xac-minh?ma={code}")
+    report = page.inner_text("main")
+    assert "Lê Quang Hải" in report and "HỢP LỆ" in report and "mọi chữ ký số đều hợp lệ" in report
+    screens.shot(page, "public-verification")
     assert not open_tasks(sessions, code)
     assert errors == errors2 == errors3 == []
 
@@ -186,6 +200,7 @@ def test_leader_delegates_and_the_deputy_signs_on_their_behalf(live_server, brow
     assert "thay mặt Lê Quang Hải" in deputy.inner_text(".task-box")
     deputy.fill("[name=nguoi_ky]", "Đặng Thu Hà")
     deputy.select_option("[name=chuc_vu_nguoi_ky]", "pho_chu_tich")
+    deputy.fill("[name=signing_passphrase]", "motcua-demo")
     deputy.click("button.decision:text-is('Duyệt')")
     last = deputy.locator("ol.timeline li.ev-task_completed").last.inner_text()
     assert "Đặng Thu Hà" in last and "thay mặt Lê Quang Hải" in last

@@ -19,4 +19,5 @@ def test_full_dossier_example_drives_each_procedure_to_the_end(tmp_path):
         assert f"== {code}: {code} ==" in out
     assert out.count("final status returned") == 3
     assert out.count("consistent (") == 3 and out.count("chain intact") == 3
-    assert "lanhdao completed approval → done" in out
+    assert "lanhdao completed approval → in_progress" in out
+    assert out.count("signed by Lê Quang Hải (B-LT), sha256 ") == 3

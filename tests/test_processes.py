@@ -16,7 +16,7 @@ from engine.replay import replay
 from engine.scenario import Clock, all_scenarios, drive, play
 
 from .conftest import PROCESSES, at
-from .helpers import complete, dossier, open_tasks, work
+from .helpers import complete, consent_to_sign, dossier, open_tasks, work
 
 SCENARIOS = all_scenarios()
 CASES = [(name, path) for name, sc in SCENARIOS.items() for path in sc.paths]
@@ -130,6 +130,7 @@ def test_hand_offs_record_timeliness_for_the_control_sheet(deployed):
     complete(deployed, code, "review", steps[1].data, "chuyenvien", at("2026-03-04 16:00"))  # due 04/03
     work(deployed, at("2026-03-04 16:00"))
     # handed over after the 15:00 cut-off: the leader's day counts from 05/03, due 06/03
+    consent_to_sign(deployed, code, "lanhdao")
     complete(deployed, code, "approval", steps[2].data, "lanhdao", at("2026-03-09 09:00"))
     work(deployed, at("2026-03-09 09:00"))
     with transaction(deployed) as s:

@@ -67,10 +67,15 @@ def test_full_path_sets_deadline_projects_tasks_and_finishes(mini):
         assert done["review"].completed_by == "chuyenvien1"
         assert s.scalar(select(Timer.status)) == "cancelled"
         result = s.scalar(select(Job).where(Job.operator == "result.render")).result
-        assert result["media_type"] == "text/html"
+        assert result["media_type"] == "application/pdf" and result["pdf_variant"] == "PDF/A-2b"
+    import subprocess
+
     from engine import blobs
-    html = blobs.get(result["document"]).decode()
-    assert code in html and "Nguyễn Văn An" in html and "1 bản" in html  # len(name) % 3 == 1
+    pdf = blobs.get(result["document"])
+    assert pdf.startswith(b"%PDF-")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    text = text.decode()
+    assert code in text and "Nguyễn Văn An" in text and "1 bản" in text  # len(name) % 3 == 1
 
 
 def test_invalid_form_data_is_refused_field_by_field_and_nothing_changes(mini):

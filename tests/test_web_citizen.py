@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import func, select
 
 from engine import procedures
@@ -509,8 +510,9 @@ def test_result_document_is_downloadable_by_the_applicant(app, people, deployed,
     assert "Kết quả đã sẵn sàng để tải về." in page and "Đã trả kết quả" in page
     link = re.search(r'href="(/ho-so/' + re.escape(code) + r'/ket-qua/[0-9a-f]{64})"', page).group(1)
     r = client.get(link)
-    assert r.status_code == 200 and r.mimetype == "text/html"
-    assert "Nguyễn Văn An" in r.get_data(as_text=True)
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    signed = PdfFileReader(io.BytesIO(r.get_data()))
+    assert [s.field_name for s in signed.embedded_signatures] == ["LanhDao"]  # the signed version
     other = login(app.test_client(), "congdan2")
     assert other.get(link).status_code == 404
     assert client.get(f"/ho-so/{code}/ket-qua/{'0' * 64}").status_code == 404

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine import procedures, runner
 from engine.db import transaction
-from engine.models import Attachment, Dossier, Event, HumanTask, utcnow
+from engine.models import Attachment, Dossier, Event, HumanTask, Job, utcnow
 from engine.scenario import all_scenarios, drive
 
 from .conftest import PROCESSES, csrf_token, login
@@ -220,7 +220,7 @@ def test_second_completion_sees_who_completed_it(app, deployed):
     path = f"/can-bo/viec/{approval.id}"
     tokens = [csrf_token(c, path) for c in (first, second)]
     data = {"leader_decision": "approve", "nguoi_ky": "Lê Quang Hải",
-            "chuc_vu_nguoi_ky": "pho_chu_tich"}
+            "chuc_vu_nguoi_ky": "pho_chu_tich", "signing_passphrase": "motcua-demo"}
     r = first.post(f"{path}/hoan-thanh", data={**data, "csrf_token": tokens[0]})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/can-bo/ho-so/{code}")
     r = second.post(f"{path}/hoan-thanh", data={**data, "csrf_token": tokens[1]})
@@ -398,6 +398,7 @@ def test_control_sheet_lists_each_handoff_and_marks_a_late_step(app, deployed):
     work(sessions, late)
     complete(sessions, code, "review", SCENARIO.paths["approve"][1].data, actor="chuyenvien",
              when=late + timedelta(hours=1))
+    work(sessions, late + timedelta(hours=1))  # the draft is made, the leader's task opens
     status, body = page(client_of(app, "lanhdao"), f"/can-bo/ho-so/{code}/phieu/kiem-soat")
     assert status == 200
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in body
@@ -433,12 +434,20 @@ def test_deputy_acts_for_the_leader_while_delegated(app, deployed):
     approval = task(sessions, code, "approval")
     r = post(deputy, f"/can-bo/viec/{approval.id}/hoan-thanh",
              {"leader_decision": "approve", "nguoi_ky": "Đặng Thu Hà",
-              "chuc_vu_nguoi_ky": "pho_chu_tich"}, f"/can-bo/viec/{approval.id}")
+              "chuc_vu_nguoi_ky": "pho_chu_tich", "signing_passphrase": "motcua-demo"},
+             f"/can-bo/viec/{approval.id}")
     assert r.status_code == 302
     done = events(sessions, code, "task_completed")[-1]
     assert done.actor == "pholanhdao" and done.payload["on_behalf_of"] == "lanhdao"
     with transaction(sessions) as s:
         assert s.get(HumanTask, approval.id).on_behalf_of == "lanhdao"
+    work(sessions)
+    with transaction(sessions) as s:
+        signed = s.scalar(select(Job.result).where(Job.operator == "result.sign",
+                                                   Job.dossier_id == approval.dossier_id))
+    # the deputy signs with the deputy's own key, "thay mặt" the leader
+    assert signed["signer"] == "pholanhdao" and signed["signer_name"] == "Đặng Thu Hà"
+    assert signed["on_behalf_of"] == "lanhdao"
     body = page(deputy, f"/can-bo/ho-so/{code}")[1]
     assert re.search(r"<b>Đặng Thu Hà</b> <span class=\"badge behalf\">thay mặt Lê Quang Hải</span>",
                      body)

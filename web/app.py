@@ -11,10 +11,12 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from engine import config
 from engine.errors import MotcuaError
 from engine.models import User
+from signing.services import pki_wsgi_app
 
 from . import formats, i18n
 from .extensions import babel, csrf, limiter, login_manager
@@ -146,6 +148,10 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     def home():  # type: ignore[no-untyped-def]
         return render_template("home.html")
 
+    # The local PKI's timestamp authority, OCSP responder, CRLs and CA certificates,
+    # at the base URL written into its certificates (loopback clients only).
+    app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, {"/pki": pki_wsgi_app(config.pki_dir())})
     return app
 
 

@@ -392,5 +392,9 @@ def users_list(show_all: bool) -> None:
                        f"{user.full_name[:28]:28} {' '.join(pairs) or '-'}")
 
 
+from .cli_pki import pki_group  # noqa: E402  (a group of its own module)
+
+main.add_command(pki_group)
+
 if __name__ == "__main__":
     main()

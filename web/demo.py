@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import config, procedures
 from engine.accounts import create_user
 from engine.db import transaction
-from engine.models import Dossier, ProcedureVersion
+from engine.models import Dossier, ProcedureVersion, User
 from engine.scenario import all_scenarios, drive
 from engine.worker import run_once
 
+from . import signing_keys
 from .app import create_app
 from .services import factory
 
@@ -64,11 +65,28 @@ def seed(sessions: sessionmaker[Session], log=click.echo) -> None:  # type: igno
             return
         for username, name, roles in demo_users(_departments(s)):
             create_user(s, username, name, DEMO_PASSWORD, roles)
+    demo_keys(sessions, log)
     scenarios = all_scenarios()
     for name, path, steps in DEMO_DOSSIERS:
         if name in scenarios and path in scenarios[name].paths:
             code = drive(sessions, scenarios[name], path, steps=steps)
             log(f"  dossier {code}: {name} / {path}" + (f" (first {steps} steps)" if steps is not None else ""))
+
+
+DEMO_SIGNERS = {"lanhdao": "Phó Chủ tịch", "chuyenvien": "Công chức Tư pháp - Hộ tịch"}
+DEMO_ORGANISATION = "Ủy ban nhân dân phường Hoàn Kiếm"
+
+
+def demo_keys(sessions: sessionmaker[Session], log=click.echo) -> None:  # type: ignore[no-untyped-def]
+    """The local PKI and a signing key for each demo officer who signs (passphrase: the
+    demo password)."""
+    signing_keys.init("motcua demo")
+    with transaction(sessions) as s:
+        for username, title in DEMO_SIGNERS.items():
+            user = s.scalar(select(User).where(User.username == username))
+            if user is not None and not signing_keys.has_key(username):
+                signing_keys.issue(user, DEMO_PASSWORD, DEMO_ORGANISATION, title)
+                log(f"  signing key for {username} ({title})")
 
 
 def run_demo(host: str, port: int, seed_only: bool) -> None:

@@ -7,10 +7,11 @@ from .dossier import Dossier, DossierCodeCounter
 from .event import Event
 from .job import Incident, Job, Timer
 from .procedure import Procedure, ProcedureVersion
+from .signing_grant import SigningGrant
 from .task import HumanTask
 from .user import ApiToken, Delegation, User, UserRole
 
 __all__ = [
     "Attachment", "Draft", "Rating", "ApiToken", "Delegation", "Base", "utcnow", "CalendarDay", "Dossier", "DossierCodeCounter", "Event", "Incident",
-    "Job", "Timer", "Procedure", "ProcedureVersion", "HumanTask", "User", "UserRole",
+    "Job", "Timer", "Procedure", "ProcedureVersion", "HumanTask", "SigningGrant", "User", "UserRole",
 ]

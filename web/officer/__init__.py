@@ -26,7 +26,15 @@ def slip_time(value: datetime | None) -> str:
 
 
 def register(app: Flask) -> None:
-    from . import delegation_pages, dossier_pages, inbox_page, slip_pages, task_pages, walk_in  # noqa: F401
+    from . import (  # noqa: F401
+        delegation_pages,
+        document_pages,
+        dossier_pages,
+        inbox_page,
+        slip_pages,
+        task_pages,
+        walk_in,
+    )
     from .people import role_name
 
     app.register_blueprint(bp)

@@ -16,6 +16,7 @@ from engine.models import Dossier, HumanTask
 from engine.officers import viewers
 from engine.procedures import load_version
 
+from ..documents import dossier_documents
 from .people import actor_name, full_names
 from .procedure_info import document_names, localized
 from .readable import describe
@@ -63,6 +64,7 @@ def dossier_context(session: Session, dossier: Dossier, lang: str) -> dict[str, 
         "documents": document_names(procedure),
         "timeline": entries(events, procedure, names, lang),
         "viewers": viewer_list(session, dossier, names),
+        "document_versions": dossier_documents(session, dossier.id),
         "tasks": tasks,
         "names": names,
     }

@@ -3,6 +3,7 @@ claim, release and complete."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -15,9 +16,12 @@ from engine.models import Dossier, HumanTask
 from engine.officers import claim_task, record_view, release_task
 from engine.procedures import load_version
 from engine.runner import complete_task, find_task
+from engine.signing_grants import grant
+from signing import WrongPassphrase
 
-from .. import schema_form
-from ..formats import vn_datetime
+from .. import schema_form, signing_keys
+from ..documents import latest
+from ..formats import vn_date, vn_datetime
 from ..i18n import select_locale
 from ..identity import db, require_role
 from . import OFFICER_ROLES, bp
@@ -25,6 +29,26 @@ from .dossier_view import dossier_context
 from .field_messages import field_errors
 from .people import ClaimedByOther, actor_name, authority, full_names
 from .task_form import build
+
+
+def consent_problem(passphrase: str) -> tuple[str | None, str] | None:
+    """Why the officer's "sign and approve" cannot be accepted: (field, message), or None
+    when the passphrase opens a key whose certificate is valid and not revoked."""
+    if not passphrase:
+        return "signing_passphrase", gettext("Nhập mật khẩu khóa ký số để ký và phê duyệt.")
+    try:
+        cert = signing_keys.unlock(current_user.username, passphrase)
+    except signing_keys.NoSigningKey:
+        return None, gettext("Bạn chưa được cấp chứng thư số để ký văn bản; liên hệ quản trị hệ thống.")
+    except WrongPassphrase:
+        return "signing_passphrase", gettext("Mật khẩu khóa ký số không đúng.")
+    now = datetime.now(UTC)
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        return None, gettext("Chứng thư số của bạn đã hết hạn ngày %(date)s; không thể ký.",
+                             date=vn_date(cert.not_valid_after_utc))
+    if signing_keys.revoked(cert):
+        return None, gettext("Chứng thư số của bạn đã bị thu hồi; không thể ký.")
+    return None
 
 
 def _dossier(task: HumanTask) -> Dossier:
@@ -51,9 +75,12 @@ def _page(task: HumanTask, *, values: dict[str, Any] | None = None,
     on_behalf, claimed_by = _who_acts(task)
     names = {**context["names"], **full_names(s, [on_behalf, claimed_by, task.completed_by])}
     form = build(context["procedure"], task.form, lang) if task.form else None
+    signs_on = context["procedure"].tasks[task.element_id].signs_result_on \
+        if task.element_id in context["procedure"].tasks else None
+    draft = latest(s, dossier.id, "draft") if signs_on else None
     errors = errors or {}
     shown = form.rendered_names() if form else set()
-    loose = {k: v for k, v in errors.items() if k not in shown}
+    loose = {k: v for k, v in errors.items() if k not in shown and k != "signing_passphrase"}
     return render_template(
         "officer/task.html", task=task, form=form, values=values or {}, errors=errors,
         loose_errors=loose, problem=problem, on_behalf=actor_name(names, on_behalf) if on_behalf
@@ -61,6 +88,7 @@ def _page(task: HumanTask, *, values: dict[str, Any] | None = None,
         assignee=actor_name(names, task.assignee) if task.assignee else None,
         completed_by=actor_name(names, task.completed_by) if task.completed_by else None,
         completed_behalf=actor_name(names, task.on_behalf_of) if task.on_behalf_of else None,
+        signs_on=signs_on, draft=draft, has_key=signing_keys.has_key(current_user.username),
         **context), status
 
 
@@ -125,8 +153,21 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         return _page(task, values=values, status=409, problem=gettext(
             "Việc này đang do %(name)s xử lý; bạn không thể hoàn thành thay.",
             name=actor_name(full_names(s, [claimed_by]), claimed_by)))
+    signs_on = procedure.tasks[task.element_id].signs_result_on \
+        if task.element_id in procedure.tasks else None
+    signing = bool(signs_on) and signs_on in {str(v) for v in data.values() if isinstance(v, str)}
+    if signing:
+        refused = consent_problem(request.form.get("signing_passphrase", ""))
+        if refused is not None:
+            g.rollback = True
+            field, message = refused
+            return _page(task, values=values, status=400, problem=message,
+                         errors={field: [message]} if field else None)
     try:
         complete_task(s, task.id, data, actor=current_user.username, on_behalf_of=on_behalf)
+        if signing:
+            grant(s, dossier, current_user.username, task.element_id,
+                  request.form.get("signing_passphrase", ""))
     except InvalidInput as invalid:
         g.rollback = True
         s.rollback()
@@ -145,6 +186,10 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         else:
             problem = gettext("Việc này không còn chờ xử lý.")
         return _page(task, values=values, status=409, problem=problem)
-    flash(gettext("Đã hoàn thành bước “%(step)s” của hồ sơ %(code)s.", step=task.name,
-                  code=dossier.code))
+    if signing:
+        flash(gettext("Đã phê duyệt hồ sơ %(code)s. Văn bản kết quả đang được ký số bằng khóa "
+                      "của bạn.", code=dossier.code))
+    else:
+        flash(gettext("Đã hoàn thành bước “%(step)s” của hồ sơ %(code)s.", step=task.name,
+                      code=dossier.code))
     return redirect(url_for("officer.dossier", code=dossier.code))

@@ -1,9 +1,10 @@
-"""Public pages, no sign-in: tracking a dossier by its code."""
+"""Public pages, no sign-in: tracking a dossier by its code, verifying a signed result."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from . import verify  # noqa: F401  (routes on the same blueprint)
 from .lookup import bp
 
 

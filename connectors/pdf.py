@@ -1,0 +1,111 @@
+"""HTML to PDF/A with WeasyPrint, and the signature field where the template reserves it.
+
+WeasyPrint because result templates are HTML and CSS that analysts write (two-column
+national heading, tables), its HarfBuzz shaping places Vietnamese diacritics
+correctly, and it writes PDF/A-2b. It costs more per page than drawing with reportlab,
+but one result per dossier is far from the bottleneck (see bench/signing.py).
+
+Decree 30/2020 asks for Times New Roman. Templates name it; here it is mapped to the
+first installed font that has every Vietnamese letter (Liberation Serif 2, metric-
+compatible with Times New Roman, then DejaVu Serif), so a machine without the font
+never falls back glyph by glyph to a mixture of faces.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+from signing import SignatureBox, reserve_signature_fields
+
+PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
+SIGNATURE_ANCHOR = "signature-box"  # the element the template sizes and places
+MIN_BOX = (120, 50)  # points
+PDF_VARIANT = "pdf/a-2b"
+VIETNAMESE = "ĂăÂâĐđÊêÔôƠơƯưẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ"
+FONT_DIRS = [Path("/usr/share/fonts/truetype"), Path("/usr/local/share/fonts")]
+SERIF_CANDIDATES = [
+    ("liberation2", "LiberationSerif-{style}.ttf",
+     {"regular": "Regular", "bold": "Bold", "italic": "Italic", "bolditalic": "BoldItalic"}),
+    ("dejavu", "DejaVuSerif{style}.ttf",
+     {"regular": "", "bold": "-Bold", "italic": "-Italic", "bolditalic": "-BoldItalic"}),
+]
+
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+class RenderError(Exception):
+    """The template cannot become the result document (say why)."""
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    pages: int
+    signature_box: SignatureBox | None
+
+
+def _covers_vietnamese(path: Path) -> bool:
+    cmap = TTFont(str(path), lazy=True).getBestCmap()
+    return all(ord(ch) in cmap for ch in VIETNAMESE)
+
+
+@lru_cache(maxsize=1)
+def serif_font_css() -> str:
+    """@font-face rules mapping "Times New Roman" to an installed Vietnamese serif."""
+    extra = os.environ.get("MOTCUA_FONT_DIR")
+    dirs = ([Path(extra)] if extra else []) + FONT_DIRS
+    for folder_name, pattern, styles in SERIF_CANDIDATES:
+        for base in dirs:
+            files = {k: base / folder_name / pattern.format(style=v) for k, v in styles.items()}
+            if all(f.exists() for f in files.values()) and _covers_vietnamese(files["regular"]):
+                rules = []
+                for key, path in files.items():
+                    weight = "bold" if "bold" in key else "normal"
+                    style = "italic" if "italic" in key else "normal"
+                    for family in ("Times New Roman", "Times", "serif"):
+                        rules.append(
+                            f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}");'
+                            f" font-weight: {weight}; font-style: {style}; }}")
+                return "\n".join(rules)
+    raise RenderError("no serif font with Vietnamese letters is installed "
+                      "(install Debian's fonts-liberation2 or fonts-dejavu-core)")
+
+
+def _page_css(draft: bool) -> str:
+    css = [serif_font_css()]
+    if draft:
+        css.append(
+            'body::after { content: "DỰ THẢO"; position: fixed; top: 40%; left: 0; right: 0;'
+            " text-align: center; font-size: 96pt; font-weight: bold; color: #d9d9d9;"
+            " transform: rotate(-30deg); z-index: -1; }")
+    return "\n".join(css)
+
+
+def html_to_pdf(html: str, *, draft: bool = False, field_name: str = "LanhDao") -> RenderedPdf:
+    """Render `html` to PDF/A-2b; when the template has an element with id
+    "signature-box", add an empty signature field `field_name` exactly there."""
+    from weasyprint import CSS, HTML  # heavy import, only where documents are made
+
+    document = HTML(string=html, base_url=None).render(
+        stylesheets=[CSS(string=_page_css(draft))], presentational_hints=True)
+    box = None
+    for index, page in enumerate(document.pages):
+        if SIGNATURE_ANCHOR in page.anchors:
+            left, top, right, bottom = (v * PX_TO_PT for v in page.anchors[SIGNATURE_ANCHOR])
+            if right - left < MIN_BOX[0] or bottom - top < MIN_BOX[1]:
+                raise RenderError(f"#{SIGNATURE_ANCHOR} is {right - left:.0f}×{bottom - top:.0f} pt;"
+                                  f" a signature stamp needs at least {MIN_BOX[0]}×{MIN_BOX[1]} pt")
+            height = page.height * PX_TO_PT
+            box = SignatureBox(field_name, page=index, box=(left, height - bottom, right, height - top))
+            break
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+    if box is not None and not draft:
+        pdf = reserve_signature_fields(pdf, [box])
+    return RenderedPdf(pdf=pdf, pages=len(document.pages), signature_box=box)

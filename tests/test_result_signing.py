@@ -1,0 +1,271 @@
+"""result.render and result.sign for real: a PDF/A result with a QR code and a reserved
+signature field, signed by the officer who approved (with the consent given by "sign
+and approve"), checked by pyHanko and by poppler's pdfsig; every signing failure is a
+retried job and then an incident, never an unsigned result passed on."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import re
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pyhanko.pdf_utils.reader import PdfFileReader
+from sqlalchemy import select
+
+from engine import blobs, procedures, runner
+from engine.db import transaction
+from engine.models import Dossier, Event, HumanTask, Incident, Job, SigningGrant, utcnow
+from engine.scenario import all_scenarios, drive
+from engine.signing_grants import open_grant
+from signing import OfficerSpec, init_pki, load_pki, verify_pdf
+
+from .conftest import PROCESSES, SIGNING_PASSPHRASE, csrf_token
+from .helpers import work
+
+SCENARIO = all_scenarios()["marital_status"]
+IN_CI = bool(os.environ.get("CI"))
+
+
+@pytest.fixture
+def deployed(sessions):
+    with transaction(sessions) as s:
+        procedures.deploy_path(s, PROCESSES, "test")
+    return sessions
+
+
+def _jobs(sessions, code: str, operator: str) -> list[Job]:
+    with transaction(sessions) as s:
+        return list(s.scalars(select(Job).join(Dossier).where(
+            Dossier.code == code, Job.operator == operator).order_by(Job.id)))
+
+
+def _pdftotext(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def _without_consent(scenario):
+    steps = [dataclasses.replace(step, options={}) for step in scenario.paths["approve"]]
+    return dataclasses.replace(scenario, paths={"approve": steps})
+
+
+def _retry_until_settled(sessions, code: str) -> None:
+    """Run the worker past every backoff until the sign job is done or an incident."""
+    when = utcnow()
+    for _ in range(8):
+        when += timedelta(hours=2)
+        work(sessions, when)
+        job = _jobs(sessions, code, "result.sign")[0]
+        if job.status in ("done", "incident"):
+            return
+
+
+def test_the_result_is_a_pdfa_with_qr_and_a_signature_field_then_signed(deployed, signing_pki):
+    code = drive(deployed, SCENARIO, "approve")
+    draft, final = (j.result for j in _jobs(deployed, code, "result.render"))
+    assert draft["draft"] and "signature_field" not in draft
+    assert "DỰ\nTHẢO" in _pdftotext(blobs.get(draft["document"]))
+    assert final["media_type"] == "application/pdf" and final["pdf_variant"] == "PDF/A-2b"
+    unsigned = blobs.get(final["document"])
+    text = _pdftotext(unsigned)
+    assert code in text and "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN" in text and "Nguyễn Văn An" in text
+    reader = PdfFileReader(io.BytesIO(unsigned))
+    xmp = reader.root["/Metadata"].get_object().data  # PDF/A-2b identification, output intent
+    assert b'pdfaid:part="2"' in xmp and b'pdfaid:conformance="B"' in xmp
+    assert "/OutputIntents" in reader.root
+    fonts = subprocess.run(["pdffonts", "-"], input=unsigned, capture_output=True).stdout.decode()
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # all embedded
+
+    signed_job = _jobs(deployed, code, "result.sign")[0]
+    result = signed_job.result
+    assert result["signed"] and result["level"] == "B-LT" and result["field"] == "LanhDao"
+    assert result["signer"] == "lanhdao" and result["signer_name"] == "Lê Quang Hải"
+    assert result["unsigned_document"] == final["document"]
+    pdf = blobs.get(result["document"])
+    assert pdf.startswith(unsigned)  # an incremental update of the rendered result
+    report = verify_pdf(pdf, load_pki(signing_pki).trust())
+    assert report.valid and report.signatures[0].pades_level == "B-LT"
+    assert report.signatures[0].certificate_fingerprint == result["signer_fingerprint"]
+    # the stamp says who signed, in Vietnamese, and extracts back unchanged
+    assert "Người ký: Lê Quang Hải" in _pdftotext(pdf)
+    with transaction(deployed) as s:
+        dossier = runner.get_dossier(s, code)
+        assert dossier.status == "returned"
+        grant = s.scalars(select(SigningGrant).where(SigningGrant.dossier_id == dossier.id)).one()
+        assert grant.used_by == signed_job.idempotency_key and grant.sealed_passphrase == b""
+        events = [e for e in s.scalars(select(Event).where(
+            Event.dossier_id == dossier.id)) if e.type == "service_completed"
+            and e.payload.get("operator") == "result.sign"]
+        recorded = events[0].payload["data"]
+        assert recorded["document"] == result["document"]
+        assert recorded["signer_fingerprint"] == result["signer_fingerprint"]
+        # a retried job (say the worker died after signing) gets the same signature back
+        assert open_grant(s, dossier.id, "lanhdao", signed_job.idempotency_key) == (None, result)
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None and not IN_CI,
+                    reason="pdfsig missing (Debian package poppler-utils; CI installs it)")
+def test_pdfsig_accepts_the_signed_result_and_catches_a_changed_byte(deployed, tmp_path):
+    code = drive(deployed, SCENARIO, "approve")
+    pdf = blobs.get(_jobs(deployed, code, "result.sign")[0].result["document"])
+    good = tmp_path / "ket-qua.pdf"
+    good.write_bytes(pdf)
+    out = subprocess.run(["pdfsig", "-nocert", str(good)], capture_output=True, text=True,
+                         timeout=60).stdout
+    assert "Signature Validation: Signature is Valid." in out and "Lê Quang Hải" in out
+    tampered = bytearray(pdf)
+    at = tampered.index(code.encode()) if code.encode() in tampered else len(pdf) // 3
+    tampered[at + 1] ^= 0x01
+    bad = tmp_path / "bi-sua.pdf"
+    bad.write_bytes(bytes(tampered))
+    out = subprocess.run(["pdfsig", "-nocert", str(bad)], capture_output=True, text=True,
+                         timeout=60).stdout
+    assert "Signature Validation: Signature is Valid." not in out
+
+
+def test_without_consent_the_job_retries_then_becomes_an_incident(deployed):
+    code = drive(deployed, _without_consent(SCENARIO), "approve")
+    job = _jobs(deployed, code, "result.sign")[0]
+    assert job.status == "pending" and "has not given consent" in job.last_error
+    _retry_until_settled(deployed, code)
+    job = _jobs(deployed, code, "result.sign")[0]
+    assert job.status == "incident" and job.result is None
+    assert not _jobs(deployed, code, "result.deliver")  # nothing unsigned went out
+    with transaction(deployed) as s:
+        assert runner.get_dossier(s, code).status == "in_progress"  # not "done": no result yet
+        assert s.scalar(select(Incident.reason).where(Incident.job_id == job.id))
+
+
+@pytest.fixture
+def own_pki(tmp_path, monkeypatch):
+    """A PKI this test may revoke in, with lanhdao's key."""
+    folder = tmp_path / "own-pki"
+    pki = init_pki(folder, [OfficerSpec("Lê Quang Hải", "UBND phường Hoàn Kiếm", SIGNING_PASSPHRASE,
+                                        slug="lanhdao", key_type="ec-p256")])
+    monkeypatch.setenv("MOTCUA_PKI", str(folder))
+    return pki
+
+
+def test_a_revoked_certificate_does_not_sign(deployed, own_pki):
+    own_pki.revoke(own_pki.officer("lanhdao").certificate, "key_compromise")
+    code = drive(deployed, SCENARIO, "approve")
+    job = _jobs(deployed, code, "result.sign")[0]
+    assert job.status == "pending" and "revoked" in job.last_error
+
+
+def test_an_expired_certificate_does_not_sign(deployed, own_pki):
+    (own_pki.folder / "officers" / "lanhdao.p12").unlink()
+    own_pki.issue_expired_officer("Lê Quang Hải", "UBND phường Hoàn Kiếm", SIGNING_PASSPHRASE,
+                                  slug="lanhdao", key_type="ec-p256")
+    code = drive(deployed, SCENARIO, "approve")
+    job = _jobs(deployed, code, "result.sign")[0]
+    assert job.status == "pending" and "valid only from" in job.last_error
+
+
+def test_a_wrong_passphrase_in_the_consent_does_not_sign(deployed):
+    steps = [dataclasses.replace(step, options={"consent_to_sign": "không đúng"})
+             if step.options else step for step in SCENARIO.paths["approve"]]
+    code = drive(deployed, dataclasses.replace(SCENARIO, paths={"approve": steps}), "approve")
+    job = _jobs(deployed, code, "result.sign")[0]
+    assert job.status == "pending" and "signing failed" in job.last_error
+
+
+# -- web: sign and approve, documents, public verification ------------------------------
+
+def _officer(app, username):
+    from .conftest import login
+
+    return login(app.test_client(), username)
+
+
+def test_leader_must_give_a_correct_passphrase_to_approve(app, people, deployed):
+    code = drive(deployed, SCENARIO, "approve", steps=2)
+    with transaction(deployed) as s:
+        task = s.scalar(select(HumanTask).join(Dossier).where(
+            Dossier.code == code, HumanTask.element_id == "approval"))
+    leader = _officer(app, "lanhdao")
+    path = f"/can-bo/viec/{task.id}"
+    body = leader.get(path).get_data(as_text=True)
+    draft = re.search(r'href="(/can-bo/ho-so/[^"]+/van-ban/[0-9a-f]{64})"', body).group(1)
+    r = leader.get(draft)
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    data = {"leader_decision": "approve", "nguoi_ky": "Lê Quang Hải",
+            "chuc_vu_nguoi_ky": "pho_chu_tich", "csrf_token": csrf_token(leader, path)}
+    r = leader.post(f"{path}/hoan-thanh", data={**data, "signing_passphrase": "sai"})
+    assert r.status_code == 400 and "Mật khẩu khóa ký số không đúng." in r.get_data(as_text=True)
+    r = leader.post(f"{path}/hoan-thanh", data=data)
+    assert r.status_code == 400 and "Nhập mật khẩu khóa ký số" in r.get_data(as_text=True)
+    with transaction(deployed) as s:
+        assert s.get(HumanTask, task.id).state == "open"  # nothing recorded
+        assert not s.scalars(select(SigningGrant)).all()
+    # an officer without a key is told so, and cannot approve
+    specialist = _officer(app, "chuyenvien_qldt")
+    assert specialist.get(path).status_code in (403, 404)  # not theirs anyway
+    r = leader.post(f"{path}/hoan-thanh", data={**data, "signing_passphrase": SIGNING_PASSPHRASE})
+    assert r.status_code == 302
+    with transaction(deployed) as s:
+        grant = s.scalars(select(SigningGrant)).one()
+        assert SIGNING_PASSPHRASE.encode() not in grant.sealed_passphrase
+    work(deployed)
+    body = leader.get(f"/can-bo/ho-so/{code}").get_data(as_text=True)
+    assert "Bản đã ký số" in body and "Dự thảo" in body and "PAdES B-LT" in body
+    check = re.search(r'href="(/can-bo/ho-so/[^"]+/kiem-tra)"', body).group(1)
+    assert "mọi chữ ký số đều hợp lệ" in leader.get(check).get_data(as_text=True)
+
+
+def test_anyone_can_verify_a_result_by_code_or_by_upload(app, deployed):
+    code = drive(deployed, SCENARIO, "approve")
+    pdf = blobs.get(_jobs(deployed, code, "result.sign")[0].result["document"])
+    public = app.test_client()
+    body = public.get(f"/xac-minh?ma={code}").get_data(as_text=True)
+    assert "mọi chữ ký số đều hợp lệ" in body and "Lê Quang Hải" in body
+    assert "Nguyễn Văn An" not in body and "001094012345" not in body  # nothing of the applicant
+
+    def upload(data: bytes, name: str = "ket-qua.pdf"):
+        token = csrf_token(public, "/xac-minh")
+        return public.post("/xac-minh", data={"csrf_token": token, "tep": (io.BytesIO(data), name)},
+                           content_type="multipart/form-data")
+
+    r = upload(pdf)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "trùng khớp từng byte" in body and "HỢP LỆ" in body
+    tampered = bytearray(pdf)
+    tampered[pdf.index(b"/Contents") - 40] ^= 0x01
+    body = upload(bytes(tampered)).get_data(as_text=True)
+    assert "không trùng với văn bản nào" in body and "KHÔNG HỢP LỆ" in body
+    r = upload(b"GIF89a not a pdf", "anh.pdf")
+    assert r.status_code == 400 and "Tệp không phải là PDF." in r.get_data(as_text=True)
+    body = public.get("/xac-minh?ma=UBND-PHK-000000-9999").get_data(as_text=True)
+    assert "Không có văn bản kết quả đã ký số nào mang mã hồ sơ này." in body
+
+
+def test_pki_commands_init_issue_list_and_revoke(db_url, sessions, people, tmp_path, monkeypatch):
+    from web.cli import main
+
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", db_url)
+    monkeypatch.setenv("MOTCUA_PKI", str(tmp_path / "cli-pki"))
+    cli = CliRunner()
+    out = cli.invoke(main, ["pki", "init"])
+    assert out.exit_code == 0 and "TSA, OCSP and CRLs" in out.output
+    out = cli.invoke(main, ["pki", "issue", "lanhdao", "--organisation", "UBND phường Hoàn Kiếm",
+                            "--passphrase-stdin"], input="ngắn\n")
+    assert out.exit_code == 1 and "at least 8" in out.output
+    out = cli.invoke(main, ["pki", "issue", "lanhdao", "--organisation", "UBND phường Hoàn Kiếm",
+                            "--title", "Phó Chủ tịch", "--passphrase-stdin"],
+                     input="mật khẩu dài đủ\n")
+    assert out.exit_code == 0, out.output
+    assert Path(tmp_path / "cli-pki" / "officers" / "lanhdao.p12").exists()
+    assert cli.invoke(main, ["pki", "issue", "khongco", "--organisation", "X",
+                             "--passphrase-stdin"], input="mật khẩu dài đủ\n").exit_code == 1
+    out = cli.invoke(main, ["pki", "list"])
+    assert "lanhdao" in out.output and "valid" in out.output
+    out = cli.invoke(main, ["pki", "revoke", "lanhdao", "--reason", "superseded"])
+    assert out.exit_code == 0 and "revoked" in out.output
+    assert "revoked" in cli.invoke(main, ["pki", "list"]).output

@@ -1,0 +1,60 @@
+"""Officers' signing keys in the local PKI (`motcua pki init`, `motcua pki issue`), and
+the check behind "sign and approve": the passphrase must open the officer's key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cryptography import x509
+
+from engine import config
+from engine.models import User
+from signing import LocalPki, init_pki, load_pkcs12, load_pki
+
+
+class NoSigningKey(LookupError):
+    """The officer has no key file in the PKI."""
+
+
+def key_path(username: str) -> Path:
+    return config.pki_dir() / "officers" / f"{username}.p12"
+
+
+def has_key(username: str) -> bool:
+    return key_path(username).exists()
+
+
+def init(organisation: str = "motcua") -> LocalPki:
+    """Create (or complete) the development PKI; its services are served at /pki."""
+    return init_pki(config.pki_dir(), base_url=f"{config.public_url()}/pki",
+                    organisation=organisation)
+
+
+def display_name(user: User) -> str:
+    """The name for a certificate: the full name without a '(role)' note."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", user.full_name).strip() or user.username
+
+
+def issue(user: User, passphrase: str, organisation: str, title: str | None = None) -> Path:
+    """Issue `user` a certificate and encrypted PKCS#12 key (once: an existing key stays)."""
+    if has_key(user.username):
+        return key_path(user.username)
+    pki = load_pki(config.pki_dir())
+    pki.issue_officer(display_name(user), organisation, passphrase, slug=user.username,
+                      title=title, email=user.email)
+    return key_path(user.username)
+
+
+def unlock(username: str, passphrase: str) -> x509.Certificate:
+    """The officer's certificate if `passphrase` opens the key; raises NoSigningKey or
+    signing.WrongPassphrase."""
+    path = key_path(username)
+    if not path.exists():
+        raise NoSigningKey(username)
+    return load_pkcs12(path, passphrase).certificate
+
+
+def revoked(cert: x509.Certificate) -> bool:
+    """Whether the local PKI has revoked `cert`."""
+    return load_pki(config.pki_dir()).revocation_of(cert) is not None
