@@ -28,6 +28,9 @@ class JobContext:
     dossier: dict[str, Any]
     settings: dict[str, Any]
     files: dict[str, str]
+    # a sessionmaker, for handlers that keep their own records (what was sent,
+    # shipments); each use is its own short transaction, never the job's
+    sessions: Any = None
 
 
 class Handler(Protocol):
