@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -28,7 +29,12 @@ from connectors.channels import Message, SmtpChannel  # noqa: E402
 from connectors.portal_sync import post  # noqa: E402
 from connectors.sending import send_once  # noqa: E402
 from engine import db, migrate  # noqa: E402
-from web.demo_mail import free_port  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class Sink:
