@@ -4,4 +4,4 @@ from __future__ import annotations
 
 
 def register_all() -> None:
-    from . import delivery, fees, notify, render, sign  # noqa: F401  (registration on import)
+    from . import delivery, fees, notify, portal_sync, render, sign  # noqa: F401  (registration on import)

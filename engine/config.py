@@ -26,8 +26,44 @@ def processes_dir() -> Path:
 
 
 def public_url() -> str:
-    """Where citizens reach the portal: QR codes on results point here."""
+    """Where applicants reach the portal; links in messages start here."""
     return os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+
+
+def smtp_settings() -> dict[str, object] | None:
+    """The SMTP server for e-mail, or None: messages are then written as .eml
+    files under the instance folder instead.
+
+    MOTCUA_SMTP_HOST, MOTCUA_SMTP_PORT (587), MOTCUA_SMTP_SECURITY (starttls |
+    tls | none), MOTCUA_SMTP_USER and MOTCUA_SMTP_PASSWORD (optional login),
+    MOTCUA_MAIL_FROM, MOTCUA_SMTP_TIMEOUT (seconds)."""
+    host = os.environ.get("MOTCUA_SMTP_HOST")
+    if not host:
+        return None
+    security = os.environ.get("MOTCUA_SMTP_SECURITY", "starttls")
+    if security not in ("starttls", "tls", "none"):
+        raise ValueError(f"MOTCUA_SMTP_SECURITY must be starttls, tls or none, not {security!r}")
+    default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    return {
+        "host": host, "port": int(os.environ.get("MOTCUA_SMTP_PORT", default_port)),
+        "security": security, "user": os.environ.get("MOTCUA_SMTP_USER") or None,
+        "password": os.environ.get("MOTCUA_SMTP_PASSWORD") or None,
+        "timeout": float(os.environ.get("MOTCUA_SMTP_TIMEOUT", "30")),
+    }
+
+
+def mail_from() -> str:
+    return os.environ.get("MOTCUA_MAIL_FROM", "Một cửa <motcua@localhost>")
+
+
+def portal_sync_url() -> str | None:
+    """The national portal's endpoint for status updates (MOTCUA_PORTAL_SYNC_URL);
+    without it, updates are recorded and wait."""
+    return os.environ.get("MOTCUA_PORTAL_SYNC_URL") or None
+
+
+def portal_sync_token() -> str | None:
+    return os.environ.get("MOTCUA_PORTAL_SYNC_TOKEN") or None
 
 
 def pki_dir() -> Path:

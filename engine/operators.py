@@ -30,7 +30,8 @@ class JobContext:
     files: dict[str, str]
     # element id -> {"by", "on_behalf_of", "at"} of the latest completion of each human task
     completions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # for handlers that keep their own records (short transactions of their own)
+    # a sessionmaker, for handlers that keep their own records (what was sent,
+    # shipments); each use is its own short transaction, never the job's
     sessions: Any = None
 
 

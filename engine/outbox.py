@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import events
+from . import events, status_jobs
 from .db import is_postgres
 from .errors import Conflict, NotFound
 from .models import Incident, Job, utcnow
@@ -48,8 +48,26 @@ def complete_job(session: Session, job_id: int, result: dict[str, Any],
                  now: datetime | None = None) -> Job:
     """Record a job's result and feed it to the workflow, in this transaction."""
     job = _get(session, job_id)
+    if status_jobs.is_detached(job):
+        _complete_detached(session, job, result, now or utcnow())
+        return job
     complete_service(session, job, result, now)
     return job
+
+
+def _complete_detached(session: Session, job: Job, result: dict[str, Any], now: datetime) -> None:
+    """A job no workflow waits for (a status notice, a portal update): record
+    its result; a notice also goes into the dossier's history."""
+    dossier = lock_dossier(session, job.dossier_id)
+    session.refresh(job)
+    if job.status not in ("running", "pending"):
+        return
+    job.status, job.result, job.finished_at = "done", result, now
+    if job.operator == status_jobs.NOTICE_OPERATOR:
+        events.append(session, dossier, "notice_sent",
+                      {"job_id": job.id, "template": job.payload["params"].get("template"),
+                       "result": result}, f"operator:{job.operator}", now)
+    session.flush()
 
 
 def fail_job(session: Session, job_id: int, error: str, *, retryable: bool = True,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import events, forms
+from . import events, forms, status_jobs
 from . import status as st
 from .bpmn.serializer import SERIALIZER_VERSION
 from .bundle import Procedure, TaskInfo
@@ -212,6 +212,8 @@ def _run_input(session: Session, dossier: Dossier, procedure: Procedure, machine
         _project_tasks(session, dossier, calendar, inp, outcome)
         _queue_jobs(session, dossier, outcome, inp.at)
         _track_timers(session, dossier, outcome)
+        status_jobs.on_input(session, dossier, procedure.code, previous, outcome.status,
+                             outcome.jobs, deadline_log, inp.data, inp.at)
         for type_, event_payload in outcome.machine_events(previous):
             if type_ == "status_changed":
                 event_payload["portal_code"] = st.portal_code(

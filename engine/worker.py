@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import operators
-from .db import session_factory, transaction
+from .db import transaction
 from .errors import MotcuaError
 from .models import Dossier, HumanTask, Job, Timer, utcnow
 from .operators import JobContext, RetryableError
@@ -46,7 +46,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _context(session: Session, job: Job) -> JobContext:
+def _context(session: Session, job: Job, factory: sessionmaker[Session] | None = None) -> JobContext:
     dossier = session.get(Dossier, job.dossier_id)
     assert dossier is not None
     procedure = load_version(session, dossier.procedure_version_id)
@@ -61,9 +61,8 @@ def _context(session: Session, job: Job) -> JobContext:
             "submitted_at": dossier.submitted_at, "received_at": dossier.received_at,
             "appointment_date": dossier.appointment_date,
         },
-        settings=procedure.settings, files=procedure.files,
+        settings=procedure.settings, files=procedure.files, sessions=factory,
         completions=_completions(session, dossier.id),
-        sessions=session_factory(session.get_bind()),  # type: ignore[arg-type]
     )
 
 
@@ -122,7 +121,7 @@ def run_once(factory: sessionmaker[Session], worker: str | None = None, batch: i
                 report.timers_fired += 1
     while True:
         with transaction(factory) as session:
-            contexts = [_context(session, job) for job in claim_jobs(session, worker, batch, clock())]
+            contexts = [_context(session, job, factory) for job in claim_jobs(session, worker, batch, clock())]
         if not contexts:
             break
         for ctx in contexts:

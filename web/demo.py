@@ -92,6 +92,7 @@ def demo_keys(sessions: sessionmaker[Session], log=click.echo) -> None:  # type:
 def run_demo(host: str, port: int, seed_only: bool) -> None:
     sessions = factory()
     click.echo(f"motcua demo — database {config.database_url()}")
+    mail_server = None if seed_only else start_demo_delivery(sessions, host, port)
     seed(sessions)
     if seed_only:
         return
@@ -110,7 +111,26 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
             click.echo(f"  {username:11} {name:38} {', '.join(sorted({r for r, _ in roles}))}")
     click.echo(f"Sign in at {url}login with one of the accounts above; the tracking board is at {url}board")
     try:
-        create_app(sessions, SESSION_COOKIE_SECURE=False).run(
+        create_app(sessions, SESSION_COOKIE_SECURE=False, DEMO=True).run(
             host=host, port=port, use_reloader=False)
     finally:
         scheduler.shutdown(wait=False)
+        if mail_server is not None:
+            mail_server.stop()
+
+
+def start_demo_delivery(sessions: sessionmaker[Session], host: str, port: int):  # type: ignore[no-untyped-def]
+    """Mail goes to the embedded SMTP server (the demo mailbox), status updates
+    to the app's own stand-in portal; links in messages point at this server."""
+    import os
+
+    from .demo_mail import start_mail_server
+
+    server = start_mail_server(sessions)
+    os.environ.update({"MOTCUA_SMTP_HOST": server.hostname, "MOTCUA_SMTP_PORT": str(server.port),
+                       "MOTCUA_SMTP_SECURITY": "none"})
+    os.environ.pop("MOTCUA_SMTP_USER", None)
+    os.environ.setdefault("MOTCUA_PUBLIC_URL", f"http://{host}:{port}")
+    os.environ.setdefault("MOTCUA_PORTAL_SYNC_URL", f"http://{host}:{port}/demo/portal")
+    click.echo(f"Demo mail: SMTP {server.hostname}:{server.port} → http://{host}:{port}/demo/mailbox")
+    return server

@@ -3,6 +3,7 @@
 from .attachment import Attachment, Draft, Rating
 from .base import Base, utcnow
 from .calendar_day import CalendarDay
+from .delivery import DemoMail, DemoPortalReceipt, PortalUpdate, SentMessage, Shipment
 from .dossier import Dossier, DossierCodeCounter
 from .event import Event
 from .job import Incident, Job, Timer
@@ -14,4 +15,5 @@ from .user import ApiToken, Delegation, User, UserRole
 __all__ = [
     "Attachment", "Draft", "Rating", "ApiToken", "Delegation", "Base", "utcnow", "CalendarDay", "Dossier", "DossierCodeCounter", "Event", "Incident",
     "Job", "Timer", "Procedure", "ProcedureVersion", "HumanTask", "SigningGrant", "User", "UserRole",
+    "DemoMail", "DemoPortalReceipt", "PortalUpdate", "SentMessage", "Shipment",
 ]
