@@ -27,6 +27,7 @@ def slip_time(value: datetime | None) -> str:
 
 def register(app: Flask) -> None:
     from . import delegation_pages, dossier_pages, inbox_page, slip_pages, task_pages, walk_in  # noqa: F401
+    from .apology_pages import dossier_lateness  # noqa: F401  (overdue dossiers, apology slips)
     from .people import role_name
 
     app.register_blueprint(bp)
