@@ -59,6 +59,18 @@ def register_hourly(name: str, duty: Duty) -> None:
     HOURLY_DUTIES[name] = duty
 
 
+def hourly_duties(factory: sessionmaker[Session], settings: WorkerSettings | None = None) -> None:
+    """Run the hourly duties once (the demo's in-process scheduler calls this)."""
+    from .config import worker_settings
+
+    settings = settings or worker_settings()
+    for name, duty in list(HOURLY_DUTIES.items()):
+        try:
+            log.info("hourly duty %s: %s", name, duty(factory, utcnow(), settings))
+        except Exception:
+            log.exception("hourly duty %s failed", name)
+
+
 class WorkerLoop:
     def __init__(self, factory: sessionmaker[Session], settings: WorkerSettings,
                  name: str | None = None, clock: Callable[[], datetime] = utcnow) -> None:
