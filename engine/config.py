@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -74,3 +75,38 @@ def pki_dir() -> Path:
 def tsa_url() -> str | None:
     """An RFC 3161 timestamp authority; unset, the local PKI's TSA signs in-process."""
     return os.environ.get("MOTCUA_TSA_URL") or None
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How `motcua worker` runs: poll cadence, claim batch, lease, shutdown grace,
+    and when a deadline reminder goes out."""
+
+    poll_seconds: float = 1.0
+    batch: int = 20
+    lease_seconds: float = 300.0
+    grace_seconds: float = 30.0
+    reminder_working_days: float = 1.0  # remind when this many working days or fewer remain
+    reminder_fraction: float = 0.0  # ... or when this share of the task's allowance remains
+
+
+def worker_settings() -> WorkerSettings:
+    """Read from MOTCUA_WORKER_POLL, _BATCH, _LEASE, _GRACE (seconds), and
+    MOTCUA_REMINDER_WORKING_DAYS, MOTCUA_REMINDER_FRACTION."""
+    d = WorkerSettings()
+    return WorkerSettings(
+        poll_seconds=_env_float("MOTCUA_WORKER_POLL", d.poll_seconds),
+        batch=int(_env_float("MOTCUA_WORKER_BATCH", d.batch)),
+        lease_seconds=_env_float("MOTCUA_WORKER_LEASE", d.lease_seconds),
+        grace_seconds=_env_float("MOTCUA_WORKER_GRACE", d.grace_seconds),
+        reminder_working_days=_env_float("MOTCUA_REMINDER_WORKING_DAYS", d.reminder_working_days),
+        reminder_fraction=_env_float("MOTCUA_REMINDER_FRACTION", d.reminder_fraction),
+    )

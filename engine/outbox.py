@@ -20,16 +20,19 @@ BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
 
 
-def claim_jobs(session: Session, worker: str, limit: int = 10, now: datetime | None = None) -> list[Job]:
+def claim_jobs(session: Session, worker: str, limit: int = 10, now: datetime | None = None,
+               lease: timedelta = LEASE) -> list[Job]:
     """Take up to `limit` due jobs for this worker. A job whose worker vanished
-    (lease expired) is due again. PostgreSQL skips rows other workers hold;
-    SQLite's write lock makes the claim single-writer."""
+    (its lease, renewed while the job runs, expired) is due again. PostgreSQL
+    skips rows other workers hold (FOR UPDATE SKIP LOCKED); on SQLite the
+    transaction began with BEGIN IMMEDIATE, so one claimer at a time reads and
+    marks the rows, and claimed_by/claimed_at is the lease."""
     now = now or utcnow()
     query = (
         select(Job)
         .where(or_(
             (Job.status == "pending") & (Job.next_attempt_at <= now),
-            (Job.status == "running") & (Job.claimed_at < now - LEASE),
+            (Job.status == "running") & (Job.claimed_at < now - lease),
         ))
         .order_by(Job.next_attempt_at, Job.id)
         .limit(limit)
@@ -46,7 +49,8 @@ def claim_jobs(session: Session, worker: str, limit: int = 10, now: datetime | N
 
 def complete_job(session: Session, job_id: int, result: dict[str, Any],
                  now: datetime | None = None) -> Job:
-    """Record a job's result and feed it to the workflow, in this transaction."""
+    """Record a job's result and feed it to the workflow, in this transaction.
+    A notice (a job no workflow task waits for) is only recorded."""
     job = _get(session, job_id)
     if status_jobs.is_detached(job):
         _complete_detached(session, job, result, now or utcnow())

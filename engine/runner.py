@@ -24,6 +24,7 @@ from .errors import Conflict, InvalidInput, NotFound
 from .fees import compute_fee
 from .machine import DossierMachine, Input, Outcome
 from .models import Dossier, HumanTask, Job, Timer, utcnow
+from .overdue import check_slip_before_task
 from .procedures import latest_version, load_version
 
 DEFAULT_MAX_ATTEMPTS = 5
@@ -146,12 +147,14 @@ def complete_task(
         raise Conflict("task is no longer active", dossier=dossier.code, task=row.element_id)
     if expected_revision is not None and expected_revision != dossier.revision:
         raise Conflict("the dossier changed since it was opened; reload it", dossier=dossier.code)
+    at = at or utcnow()
+    check_slip_before_task(session, dossier, row.role, load_calendar(session).local_date(at))
     procedure = load_version(session, dossier.procedure_version_id)
     if row.form:
         forms.check(procedure.form_validator(row.form), data, dossier=dossier.code,
                     task=row.element_id)
     machine = DossierMachine.load(procedure, dossier.state)
-    inp = Input("task_completed", at or utcnow(), actor, element_id=row.element_id,
+    inp = Input("task_completed", at, actor, element_id=row.element_id,
                 task_id=row.workflow_task_id, data=data)
     payload: dict[str, Any] = {"element_id": row.element_id, "task_id": row.workflow_task_id,
                                "data": data}

@@ -34,7 +34,8 @@ MAX_ATTEMPTS = 8
 
 
 def is_detached(job: Job) -> bool:
-    return bool(job.payload.get("detached"))
+    """A job no workflow task waits for: a status notice, a portal update, a reminder."""
+    return bool(job.payload.get("detached")) or job.workflow_task_id == ""
 
 
 def detached_job(dossier: Dossier, operator: str, key: str, params: dict[str, Any],

@@ -6,22 +6,23 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import operators
+from .claims import fire_due_timers, release_jobs
 from .db import transaction
 from .errors import MotcuaError
-from .models import Dossier, HumanTask, Job, Timer, utcnow
+from .models import Dossier, HumanTask, Job, utcnow
 from .operators import JobContext, RetryableError
-from .outbox import claim_jobs, complete_job, fail_job, raise_incident
+from .outbox import LEASE, claim_jobs, complete_job, fail_job, raise_incident
 from .procedures import load_version
-from .runner import fire_timer
 
 log = logging.getLogger("motcua.worker")
 
@@ -106,26 +107,38 @@ def run_job(factory: sessionmaker[Session], ctx: JobContext,
 
 
 def run_once(factory: sessionmaker[Session], worker: str | None = None, batch: int = 20,
-             clock: Callable[[], datetime] = utcnow) -> RunReport:
-    """Fire due timers, then run every due job once; return what was done."""
+             clock: Callable[[], datetime] = utcnow, *, lease: timedelta = LEASE,
+             stop: Callable[[], bool] | None = None, hand: set[int] | None = None) -> RunReport:
+    """Fire due timers, then run every due job once; return what was done.
+
+    `stop` is asked before each claim and each job: once it says yes, nothing
+    more is claimed and claimed jobs not yet started go back to the queue.
+    `hand` (if given) holds the ids of the jobs claimed and not yet finished,
+    for the caller to renew their lease or release them."""
     worker = worker or worker_name()
+    stop = stop or (lambda: False)
+    hand = hand if hand is not None else set()
     report = RunReport()
-    with transaction(factory) as session:
-        due = list(session.scalars(select(Timer.id).where(
-            Timer.status == "pending", Timer.due_at <= clock()).order_by(Timer.due_at)))
-    for timer_id in due:
+    report.timers_fired = fire_due_timers(factory, clock, stop)
+    while not stop():
         with transaction(factory) as session:
-            timer = session.get(Timer, timer_id)
-            if timer is not None and timer.status == "pending":
-                fire_timer(session, timer, clock())
-                report.timers_fired += 1
-    while True:
-        with transaction(factory) as session:
-            contexts = [_context(session, job, factory) for job in claim_jobs(session, worker, batch, clock())]
+            claimed = claim_jobs(session, worker, batch, clock(), lease)
+            contexts = [_context(session, job, factory) for job in claimed]
+            hand.update(ctx.job_id for ctx in contexts)
         if not contexts:
             break
-        for ctx in contexts:
+        for i, ctx in enumerate(contexts):
+            if stop():
+                rest = [c.job_id for c in contexts[i:]]
+                release_jobs(factory, worker, rest, started=False)
+                hand.difference_update(rest)
+                log.info("released %d claimed job(s) not started: %s", len(rest), rest)
+                break
+            began = time.monotonic()
             outcome = run_job(factory, ctx, clock)
+            hand.discard(ctx.job_id)
+            log.info("job %s %s %s attempt %s: %s in %.3fs", ctx.job_id, ctx.operator,
+                     ctx.dossier_code, ctx.attempt, outcome, time.monotonic() - began)
             if outcome == "done":
                 report.jobs_done += 1
             elif outcome == "failed":

@@ -3,12 +3,13 @@ dossier ends where it should, the chain verifies and the replay is consistent.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from engine import procedures, runner
+from engine.apology import issue_apology
 from engine.db import transaction
 from engine.events import verify_chain
 from engine.models import Event, HumanTask, Job
@@ -129,8 +130,13 @@ def test_hand_offs_record_timeliness_for_the_control_sheet(deployed):
     work(deployed, at("2026-03-02 09:00"))
     complete(deployed, code, "review", steps[1].data, "chuyenvien", at("2026-03-04 16:00"))  # due 04/03
     work(deployed, at("2026-03-04 16:00"))
-    # handed over after the 15:00 cut-off: the leader's day counts from 05/03, due 06/03
     consent_to_sign(deployed, code, "lanhdao")
+    # handed over after the 15:00 cut-off: the leader's day counts from 05/03, due 06/03;
+    # the dossier's appointment (05/03) has passed, so an apology slip comes first
+    with transaction(deployed) as s:
+        issue_apology(s, runner.get_dossier(s, code).id, "Chờ lãnh đạo đi công tác về",
+                      date(2026, 3, 10), actor="tiepnhan", actor_name="Nguyễn Thị Hoa",
+                      at=at("2026-03-09 08:30"))
     complete(deployed, code, "approval", steps[2].data, "lanhdao", at("2026-03-09 09:00"))
     work(deployed, at("2026-03-09 09:00"))
     with transaction(deployed) as s:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from datetime import date
@@ -227,21 +226,35 @@ def tasks_complete(task: str, data: str, actor: str) -> None:
 
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Run what is due now, then exit.")
-@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
-def worker(once: bool, interval: float) -> None:
-    """Run outbox jobs and due timers."""
+@click.option("--poll", "--interval", "poll", type=float,
+              help="Seconds between polls for due jobs and timers [MOTCUA_WORKER_POLL, 1].")
+@click.option("--batch", type=int, help="Jobs claimed at a time [MOTCUA_WORKER_BATCH, 20].")
+@click.option("--lease", type=float,
+              help="Seconds a claimed job stays ours without renewal [MOTCUA_WORKER_LEASE, 300].")
+@click.option("--grace", type=float,
+              help="Seconds to finish the job in hand on SIGTERM [MOTCUA_WORKER_GRACE, 30].")
+@click.option("--name", help="Worker name recorded on claimed jobs (default host:pid).")
+def worker(once: bool, poll: float | None, batch: int | None, lease: float | None,
+           grace: float | None, name: str | None) -> None:
+    """Run outbox jobs, due timers and deadline reminders until SIGTERM/SIGINT."""
+    import dataclasses
+    import logging
+    from datetime import timedelta
+
+    from engine.worker_loop import WorkerLoop
+
+    settings = config.worker_settings()
+    given = {"poll_seconds": poll, "batch": batch, "lease_seconds": lease, "grace_seconds": grace}
+    settings = dataclasses.replace(settings, **{k: v for k, v in given.items() if v is not None})
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     sessions = factory()
     if once:
-        click.echo(str(run_once(sessions)))
+        click.echo(str(run_once(sessions, name, settings.batch,
+                                lease=timedelta(seconds=settings.lease_seconds))))
         return
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
-    scheduler = BlockingScheduler()
-    scheduler.add_job(lambda: run_once(sessions), "interval", seconds=interval,
-                      max_instances=1, coalesce=True)
-    click.echo(f"worker polling every {interval}s; Ctrl-C to stop")
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()
+    sys.exit(WorkerLoop(sessions, settings, name).run())
 
 
 @main.group("incidents", invoke_without_command=True)

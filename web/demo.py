@@ -4,6 +4,7 @@ different states, served with a worker running in the same process."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import click
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from engine.db import transaction
 from engine.models import Dossier, ProcedureVersion, User
 from engine.scenario import all_scenarios, drive
 from engine.worker import run_once
+from engine.worker_loop import hourly_duties
 
 from . import signing_keys
 from .app import create_app
@@ -102,9 +104,11 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
     scheduler = BackgroundScheduler()
     scheduler.add_job(lambda: run_once(sessions), "interval", seconds=2, max_instances=1,
                       coalesce=True)
+    scheduler.add_job(lambda: hourly_duties(sessions), "interval", hours=1, max_instances=1,
+                      coalesce=True, next_run_time=datetime.now(UTC))
     scheduler.start()
     url = f"http://{host}:{port}/"
-    click.echo(f"\nServing {url}  (worker in-process, every 2 s; Ctrl-C to stop)")
+    click.echo(f"\nServing {url}  (worker in-process: jobs and timers every 2 s, deadline reminders hourly; Ctrl-C to stop)")
     click.echo(f"Demo accounts, password '{DEMO_PASSWORD}':")
     with transaction(sessions) as s:
         for username, name, roles in demo_users(_departments(s)):

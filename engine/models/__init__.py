@@ -1,5 +1,6 @@
 """SQLAlchemy models. Import from here so every table is registered on `Base.metadata`."""
 
+from .apology import ApologySlip, LateMark
 from .attachment import Attachment, Draft, Rating
 from .base import Base, utcnow
 from .calendar_day import CalendarDay
@@ -8,6 +9,7 @@ from .dossier import Dossier, DossierCodeCounter
 from .event import Event
 from .job import Incident, Job, Timer
 from .procedure import Procedure, ProcedureVersion
+from .reminder import SlaReminder
 from .signing_grant import SigningGrant
 from .task import HumanTask
 from .user import ApiToken, Delegation, User, UserRole
@@ -16,4 +18,5 @@ __all__ = [
     "Attachment", "Draft", "Rating", "ApiToken", "Delegation", "Base", "utcnow", "CalendarDay", "Dossier", "DossierCodeCounter", "Event", "Incident",
     "Job", "Timer", "Procedure", "ProcedureVersion", "HumanTask", "SigningGrant", "User", "UserRole",
     "DemoMail", "DemoPortalReceipt", "PortalUpdate", "SentMessage", "Shipment",
+    "ApologySlip", "LateMark", "SlaReminder",
 ]

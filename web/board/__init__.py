@@ -6,8 +6,11 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from engine import procedures
+from engine.calendar_store import load_calendar
 from engine.models import Dossier, HumanTask, Incident
+from engine.overdue import on_time_stats
 
+from ..access import today
 from ..citizen.ratings import rating_summary
 from ..identity import db, require_role
 
@@ -26,4 +29,5 @@ def index() -> str:
     incidents = s.scalar(select(func.count()).select_from(Incident)
                          .where(Incident.resolved_at.is_(None)))
     return render_template("status.html", versions=versions, dossiers=dossiers, tasks=tasks,
-                           incidents=incidents, ratings=rating_summary(s))
+                           incidents=incidents, ratings=rating_summary(s),
+                           on_time=on_time_stats(s, load_calendar(s), today()))

@@ -35,6 +35,7 @@ def register(app: Flask) -> None:
         task_pages,
         walk_in,
     )
+    from .apology_pages import dossier_lateness  # noqa: F401  (overdue dossiers, apology slips)
     from .people import role_name
 
     app.register_blueprint(bp)

@@ -9,11 +9,13 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from engine.errors import Conflict, InvalidInput
 from engine.models import Dossier, HumanTask
 from engine.officers import claim_task, record_view, release_task
+from engine.overdue import SlipRequired
 from engine.procedures import load_version
 from engine.runner import complete_task, find_task
 from engine.signing_grants import grant
@@ -174,6 +176,13 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         return _page(find_task(s, task_id), values=values, errors=field_errors(invalid.errors),
                      status=400, problem=gettext("Biểu mẫu còn lỗi, vui lòng kiểm tra các trường "
                                                  "được đánh dấu."))
+    except SlipRequired:
+        g.rollback = True
+        s.rollback()
+        return _page(find_task(s, task_id), values=values, status=409, problem=Markup(gettext(
+            "Hồ sơ %(code)s đã quá hạn: cần <a href=\"%(url)s\">lập phiếu xin lỗi và hẹn lại ngày "
+            "trả kết quả</a> trước khi hoàn thành bước này.", code=escape(dossier.code),
+            url=url_for("officer.apology_form", code=dossier.code))))
     except Conflict:
         g.rollback = True
         s.rollback()

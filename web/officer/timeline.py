@@ -123,6 +123,18 @@ def _text(event: Event, procedure: Procedure, lang: str) -> tuple[str, list[Item
                        step=_task_name(procedure, p.get("element_id"))), []
     if kind == "incident_retried":
         return gettext("Thực hiện lại bước tự động sau sự cố"), []
+    if kind == "apology_issued":
+        return gettext("Lập phiếu xin lỗi lần %(n)s, hẹn lại ngày trả kết quả từ %(old)s sang "
+                       "%(new)s. Lý do: %(reason)s", n=p.get("slip"), old=_iso_date(p.get("from")),
+                       new=_iso_date(p.get("to")), reason=p.get("reason")), []
+    if kind == "marked_late":
+        return gettext("Đánh dấu hồ sơ sẽ trễ hạn. Lý do: %(reason)s", reason=p.get("reason")), []
+    if kind == "notice_sent":
+        if p.get("kind") == "reminder":
+            return gettext("Đã nhắc cán bộ xử lý trước hạn"), []
+        if p.get("kind") == "late":
+            return gettext("Đã gửi thông báo hẹn lại ngày trả kết quả cho người nộp"), []
+        return gettext("Đã gửi thông báo"), []
     return gettext("Sự kiện: %(kind)s", kind=kind), []
 
 
