@@ -60,14 +60,14 @@ def complete_job(session: Session, job_id: int, result: dict[str, Any],
 
 
 def _complete_detached(session: Session, job: Job, result: dict[str, Any], now: datetime) -> None:
-    """A job no workflow waits for (a status notice, a portal update): record
+    """A job no workflow waits for (a notice, a reminder, a portal update): record
     its result; a notice also goes into the dossier's history."""
     dossier = lock_dossier(session, job.dossier_id)
     session.refresh(job)
     if job.status not in ("running", "pending"):
         return
     job.status, job.result, job.finished_at = "done", result, now
-    if job.operator == status_jobs.NOTICE_OPERATOR:
+    if job.operator != status_jobs.SYNC_OPERATOR:  # portal updates keep their own ledger
         events.append(session, dossier, "notice_sent",
                       {"job_id": job.id, "template": job.payload["params"].get("template"),
                        "result": result}, f"operator:{job.operator}", now)
