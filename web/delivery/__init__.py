@@ -9,7 +9,7 @@ bp = Blueprint("delivery", __name__)
 
 
 def register(app: Flask) -> None:
-    from . import demo_pages, result_pages, shipment_pages  # noqa: F401  (routes)
+    from . import demo_pages, shipment_pages  # noqa: F401  (routes)
     from .demo_pages import demo_bp
 
     app.register_blueprint(bp)
