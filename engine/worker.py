@@ -17,8 +17,8 @@ from . import operators
 from .db import transaction
 from .errors import MotcuaError
 from .models import Dossier, Job, Timer, utcnow
-from .operators import JobContext, RetryableError
-from .outbox import claim_jobs, complete_job, fail_job, raise_incident
+from .operators import AwaitingCallback, JobContext, RetryableError
+from .outbox import claim_jobs, complete_job, fail_job, raise_incident, wait_job
 from .procedures import load_version
 from .runner import fire_timer
 
@@ -66,7 +66,8 @@ def _context(session: Session, job: Job) -> JobContext:
 
 def run_job(factory: sessionmaker[Session], ctx: JobContext,
             clock: Callable[[], datetime] = utcnow) -> str:
-    """Run one claimed job's handler and record the outcome: done|failed|incident."""
+    """Run one claimed job's handler and record the outcome:
+    done|failed|incident|waiting."""
     handler = operators.handler_for(ctx.operator)
     if handler is None:
         with transaction(factory) as session:
@@ -76,6 +77,10 @@ def run_job(factory: sessionmaker[Session], ctx: JobContext,
         return "incident"
     try:
         result = handler(ctx)
+    except AwaitingCallback as waiting:
+        with transaction(factory) as session:
+            wait_job(session, ctx.job_id, waiting.reason, waiting.details, clock())
+        return "waiting"
     except RetryableError as exc:
         with transaction(factory) as session:
             job = fail_job(session, ctx.job_id, f"{type(exc).__name__}: {exc}", now=clock())
