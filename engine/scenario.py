@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import runner
+from . import payments, runner
 from .db import transaction
 from .models import Dossier, HumanTask, utcnow
 from .worker import run_once
@@ -99,6 +99,9 @@ def play(
     log(f"{code}: submitted ({scenario.procedure}, {scenario.channel})")
     yield code, "submitted"
     yield code, _work(sessions, clock, log, code)
+    if _pay_at_counter(sessions, clock, log, code):
+        yield code, "paid"
+        yield code, _work(sessions, clock, log, code)
     for step in scenario.paths[path][:steps]:
         clock.tick()
         with transaction(sessions) as s:
@@ -111,6 +114,17 @@ def play(
             log(f"{code}: {step.actor} completed {step.element_id} → {d.status}")
         yield code, step.element_id
         yield code, _work(sessions, clock, log, code)
+
+
+def _pay_at_counter(sessions: sessionmaker[Session], clock: Clock, log: Callable[[str], None],
+                    code: str) -> bool:
+    """A fee to pay: the applicant pays it in cash at the counter (reception takes it)."""
+    with transaction(sessions) as s:
+        if payments.waiting_fee_job(s, runner.get_dossier(s, code)) is None:
+            return False
+        payment = payments.record_counter_payment(s, code, "tiepnhan", clock.tick())
+        log(f"{code}: fee {payment.amount:,} đ paid at the counter ({payment.reference})")
+    return True
 
 
 def _work(sessions: sessionmaker[Session], clock: Clock, log: Callable[[str], None], code: str) -> str:

@@ -59,3 +59,13 @@ def complete(sessions: sessionmaker[Session], code: str, element_id: str, data: 
 def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
     with transaction(sessions) as s:
         return runner.get_dossier(s, code)
+
+
+def pay_at_counter(sessions: sessionmaker[Session], code: str, when: datetime | None = None,
+                   cashier: str = "tiepnhan") -> None:
+    """The applicant pays the waiting fee in cash at the counter; then the worker runs."""
+    from engine import payments
+
+    with transaction(sessions) as s:
+        payments.record_counter_payment(s, code, cashier, when)
+    work(sessions, when)

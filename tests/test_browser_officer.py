@@ -150,6 +150,12 @@ def test_reception_registers_a_walk_in_dossier(live_server, browser, screens, se
         assert text in slip, text
     screens.shot(page, "walk-in-receipt")
     work(sessions)
+    walk_in_code = page.url.split("/ho-so/")[1].split("/")[0]
+    page.goto(f"{live_server}/can-bo/ho-so/{walk_in_code}")
+    page.click("button:has-text('Thu tiền mặt')")
+    assert "Biên lai thu phí, lệ phí" in page.inner_text("main") and "15.000" in page.inner_text("main")
+    screens.shot(page, "walk-in-fee-receipt")
+    work(sessions)
     page.goto(f"{live_server}/can-bo/hop-viec")
     row = page.locator("tr:has-text('Bùi Thị Thu')")
     assert "Nộp trực tiếp" in row.inner_text()
