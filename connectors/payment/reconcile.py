@@ -1,0 +1,36 @@
+"""The daily reconciliation with the gateway's own word on each payment."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from engine import payments
+from engine.models import Payment
+
+from . import current_gateway
+from .gateway import GatewayError, PaymentGateway
+
+
+def reconcile_day(session: Session, day: date, gateway: PaymentGateway | None = None,
+                  ask_gateway: bool = True) -> list[payments.Mismatch]:
+    """`engine.payments.reconcile` for one Vietnam day, each online payment checked
+    against the gateway's status query (unless `ask_gateway` is false)."""
+    if not ask_gateway:
+        return payments.reconcile(session, day)
+    adapter = gateway or current_gateway()
+    unreachable: list[payments.Mismatch] = []
+
+    def query(payment: Payment) -> tuple[bool, int | None] | None:
+        try:
+            result = adapter.query(payment.reference, payment.created_at)
+        except GatewayError as exc:
+            unreachable.append(payments.Mismatch(payment.reference, None,
+                                                 f"gateway query failed: {exc}"))
+            return (payment.status in ("paid", "refunded"), payment.amount)  # no verdict
+        if not result.found:
+            return None
+        return result.paid, result.amount
+
+    return payments.reconcile(session, day, query) + unreachable
