@@ -402,3 +402,61 @@ def test_reconciliation_finds_mismatches_and_the_cli_prints_them(deployed, publi
     assert result.exit_code == 0 and "no mismatches" in result.output
     result = CliRunner().invoke(main, ["payments", "reconcile", "--date", "2020-01-01"])
     assert result.exit_code == 2 and "dd/mm/yyyy" in result.output
+
+
+def test_waiting_is_an_outcome_of_its_own_not_a_failure(deployed):
+    sessions = deployed
+    with transaction(sessions) as s:
+        code = runner.submit(s, PERMIT.procedure, PERMIT.application, actor="congdan",
+                             applicant_user="congdan").code
+        [job] = outbox.claim_jobs(s, "w1")
+        from engine.worker import _context
+        ctx = _context(s, job)
+    from engine.worker import run_job
+    assert run_job(sessions, ctx) == "waiting"
+    with transaction(sessions) as s:
+        job = s.get(Job, job.id)
+        assert (job.status, job.attempts, job.last_error) == ("waiting", 1, None)
+        assert job.payload["waiting"]["reason"] == "payment"
+        assert s.scalar(select(func.count()).select_from(outbox.Incident)) == 0
+        waiting = s.scalars(select(Event.type).where(Event.type == "job_waiting")).all()
+        assert waiting == ["job_waiting"]
+    assert dossier(sessions, code).status == "awaiting_payment"
+
+
+def test_receipts_are_for_the_payer_and_the_officers_only(app, deployed):
+    sessions = deployed
+    code = submit_online(sessions)
+    with transaction(sessions) as s:
+        reference = payments.record_counter_payment(s, code, "tiepnhan").reference
+    mine = login(app.test_client(), "congdan").get(f"/bien-lai/{reference}")
+    assert mine.status_code == 200 and reference in mine.get_data(as_text=True)
+    assert login(app.test_client(), "congdan2").get(f"/bien-lai/{reference}").status_code == 404
+    assert login(app.test_client(), "tiepnhan").get(f"/bien-lai/{reference}").status_code == 200
+
+
+def test_two_copies_of_one_notification_at_once_settle_it_once(app, deployed):
+    import threading
+
+    sessions = deployed
+    code = submit_online(sessions)
+    with transaction(sessions) as s:
+        reference = s.scalar(select(Payment.reference))
+    params = signed(ipn_params(reference, 75000))
+    answers: list[str] = []
+    start = threading.Barrier(2)
+
+    def send() -> None:
+        client = app.test_client()
+        start.wait()
+        answers.append(client.get("/thanh-toan/ipn", query_string=params).get_json()["RspCode"])
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == ["00", "02"]
+    with transaction(sessions) as s:
+        assert s.scalar(select(func.count()).select_from(Event).where(
+            Event.type == "service_completed", Event.dossier_id == runner.get_dossier(s, code).id)) == 1

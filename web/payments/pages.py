@@ -121,8 +121,11 @@ def _visible_payment(reference: str) -> tuple[Payment, Dossier]:
         raise NotFound(gettext("Không tìm thấy biên lai %(ref)s.", ref=reference))
     dossier = s.get(Dossier, payment.dossier_id)
     assert dossier is not None
-    if current_user.has_role("citizen") and dossier.applicant_user == current_user.username:
+    if dossier.applicant_user and dossier.applicant_user == current_user.username:
         return payment, dossier
+    if not current_user.is_officer and not current_user.has_role("admin") \
+            and not current_user.has_role("auditor"):
+        raise NotFound(gettext("Không tìm thấy biên lai %(ref)s.", ref=reference))
     check_dossier_visible(s, current_user, dossier)
     return payment, dossier
 
