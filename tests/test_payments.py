@@ -460,3 +460,26 @@ def test_two_copies_of_one_notification_at_once_settle_it_once(app, deployed):
     with transaction(sessions) as s:
         assert s.scalar(select(func.count()).select_from(Event).where(
             Event.type == "service_completed", Event.dossier_id == runner.get_dossier(s, code).id)) == 1
+
+
+def test_every_payments_string_has_an_english_translation_agreeing_with_the_others():
+    from pathlib import Path
+
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.pofile import read_po
+
+    web = Path(__file__).resolve().parent.parent / "web"
+    found = set()
+    for folder, method in (("payments", "python"), ("templates/payments", "jinja2")):
+        pattern = "**.py" if method == "python" else "**.html"
+        for _, _, message, _, _ in extract_from_dir(str(web / folder), [(pattern, method)],
+                                                    keywords=DEFAULT_KEYWORDS):
+            found.add(message if isinstance(message, str) else message[0])
+    catalogues = {}
+    for po in sorted((web / "translations" / "en" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            catalogues[po.name] = {m.id: m.string for m in read_po(fh) if m.id and m.string}
+    ours = catalogues.pop("payments.po")
+    assert sorted(found - set(ours)) == []
+    for name, theirs in catalogues.items():
+        assert {k: (v, theirs[k]) for k, v in ours.items() if k in theirs and theirs[k] != v} == {}, name
