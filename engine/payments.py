@@ -271,20 +271,30 @@ class Mismatch:
         return f"{self.dossier or '-'}  {self.reference or '-'}  {self.problem}"
 
 
-GatewayQuery = Callable[[Payment], "tuple[bool, int | None] | None"]
+@dataclass(frozen=True)
+class GatewayStatus:
+    """What the gateway says of one payment: paid or not, the amount, refunded or not."""
+
+    paid: bool
+    amount: int | None
+    refunded: bool
+
+
+GatewayQuery = Callable[[Payment], "GatewayStatus | None"]
 
 
 def reconcile(session: Session, day: date,
               query: GatewayQuery | None = None) -> list[Mismatch]:
     """Compare the day's payments (Vietnam day) with their dossiers and, when
-    `query` is given, with what the gateway says: query(payment) → (paid, amount)
-    or None when the gateway does not know it. Returns every mismatch found."""
+    `query` is given, with what the gateway says (None: it does not know the
+    payment). Returns every mismatch found."""
     start = datetime.combine(day, datetime.min.time(), VIETNAM_TZ)
     end = start + timedelta(days=1)
     found: list[Mismatch] = []
     touched = list(session.scalars(select(Payment).where(
         ((Payment.created_at >= start) & (Payment.created_at < end))
-        | ((Payment.paid_at >= start) & (Payment.paid_at < end))).order_by(Payment.id)))
+        | ((Payment.paid_at >= start) & (Payment.paid_at < end))
+        | ((Payment.refunded_at >= start) & (Payment.refunded_at < end))).order_by(Payment.id)))
     for payment in touched:
         dossier = session.get(Dossier, payment.dossier_id)
         assert dossier is not None
@@ -309,14 +319,17 @@ def reconcile(session: Session, day: date,
             if said is None:
                 if settled:
                     add("the gateway does not know this payment")
-            else:
-                paid, amount = said
-                if paid and not settled:
-                    add(f"the gateway says paid but the payment is {payment.status}")
-                elif settled and not paid and payment.status != "refunded":
-                    add("paid here but not at the gateway")
-                elif amount is not None and amount != payment.amount and paid:
-                    add(f"the gateway has {amount} đ, the payment {payment.amount} đ")
+                continue
+            if said.paid and not settled:
+                add(f"the gateway says paid but the payment is {payment.status}")
+            elif settled and not said.paid:
+                add("paid here but not at the gateway")
+            elif said.paid and said.amount is not None and said.amount != payment.amount:
+                add(f"the gateway has {said.amount} đ, the payment {payment.amount} đ")
+            if payment.status == "refunded" and not said.refunded:
+                add("refunded here but not at the gateway")
+            elif payment.status == "paid" and said.refunded:
+                add("refunded at the gateway but not here")
     for dossier_id, count in _paid_counts(session, touched).items():
         if count > 1:
             dossier = session.get(Dossier, dossier_id)

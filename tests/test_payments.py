@@ -378,12 +378,18 @@ def test_reconciliation_finds_mismatches_and_the_cli_prints_them(deployed, publi
     sessions = deployed
     code = submit_online(sessions)
     pay_online(public_url, sessions, code)
+    third = submit_online(sessions)
+    pay_online(public_url, sessions, third)
     other = submit_online(sessions)
     with transaction(sessions) as s:
         # a bad record: the app thinks this one paid, the bank never saw it
         pending = s.scalar(select(Payment).where(Payment.status == "pending"))
         pending.status, pending.paid_at = "paid", pending.created_at
         runner.get_dossier(s, code).fee_amount = 80000
+        # and this one refunded, though the bank refunded nothing
+        refunded = s.scalar(select(Payment).where(
+            Payment.dossier_id == runner.get_dossier(s, third).id))
+        refunded.status, refunded.refunded_at = "refunded", refunded.paid_at
     today = datetime.now(VIETNAM_TZ).date()
     from connectors.payment.reconcile import reconcile_day
     with transaction(sessions) as s:
@@ -391,13 +397,15 @@ def test_reconciliation_finds_mismatches_and_the_cli_prints_them(deployed, publi
     assert (code, "paid 75000 đ but the dossier's fee is 80000 đ") in found
     assert (other, "the gateway does not know this payment") in found
     assert (other, "paid, but the dossier did not go on with this payment") in found
+    assert (third, "refunded here but not at the gateway") in found
+    assert len(found) == 4
 
     from click.testing import CliRunner
 
     from web.cli import main
     monkeypatch.setenv("MOTCUA_DATABASE_URL", db_url)
     result = CliRunner().invoke(main, ["payments", "reconcile", "--date", f"{today:%d/%m/%Y}"])
-    assert result.exit_code == 1 and "3 mismatch(es)" in result.output and other in result.output
+    assert result.exit_code == 1 and "4 mismatch(es)" in result.output and other in result.output
     result = CliRunner().invoke(main, ["payments", "reconcile", "--date", "01/01/2020"])
     assert result.exit_code == 0 and "no mismatches" in result.output
     result = CliRunner().invoke(main, ["payments", "reconcile", "--date", "2020-01-01"])

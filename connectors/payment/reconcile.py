@@ -22,15 +22,18 @@ def reconcile_day(session: Session, day: date, gateway: PaymentGateway | None = 
     adapter = gateway or current_gateway()
     unreachable: list[payments.Mismatch] = []
 
-    def query(payment: Payment) -> tuple[bool, int | None] | None:
+    def query(payment: Payment) -> payments.GatewayStatus | None:
         try:
             result = adapter.query(payment.reference, payment.created_at)
         except GatewayError as exc:
             unreachable.append(payments.Mismatch(payment.reference, None,
                                                  f"gateway query failed: {exc}"))
-            return (payment.status in ("paid", "refunded"), payment.amount)  # no verdict
+            # no verdict from the gateway: echo our own record
+            return payments.GatewayStatus(payment.status in ("paid", "refunded"), payment.amount,
+                                          payment.status == "refunded")
         if not result.found:
             return None
-        return result.paid, result.amount
+        return payments.GatewayStatus(result.paid, result.amount,
+                                      result.transaction_type in ("02", "03"))
 
     return payments.reconcile(session, day, query) + unreachable
