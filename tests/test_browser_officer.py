@@ -143,7 +143,7 @@ def test_reception_registers_a_walk_in_dossier(live_server, browser, screens, se
     screens.shot(page, "walk-in-form")
     page.click("button:has-text('Tạo hồ sơ và in giấy tiếp nhận')")
     main = page.inner_text("main")
-    assert "(nộp trực tiếp)" in main
+    assert "(nộp trực tiếp)" in main and "thu tiền ở mục “Phí, lệ phí”" in main
     slip = page.inner_text("article.slip")
     for text in ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Bùi Thị Thu", "Bản điện tử: to-khai.png",
                  "Nguyễn Thị Hoa", "15.000 ₫"):

@@ -491,3 +491,25 @@ def test_every_payments_string_has_an_english_translation_agreeing_with_the_othe
     assert sorted(found - set(ours)) == []
     for name, theirs in catalogues.items():
         assert {k: (v, theirs[k]) for k, v in ours.items() if k in theirs and theirs[k] != v} == {}, name
+
+
+def test_ipn_by_post_needs_no_csrf_token(app, deployed):
+    sessions = deployed
+    submit_online(sessions)
+    with transaction(sessions) as s:
+        reference = s.scalar(select(Payment.reference))
+    response = app.test_client().post("/thanh-toan/ipn", data=signed(ipn_params(reference, 75000)))
+    assert response.get_json() == {"RspCode": "00", "Message": "Confirm Success"}
+
+
+def test_no_sandbox_bank_when_a_real_gateway_is_configured(sessions, monkeypatch):
+    from web.app import create_app
+
+    monkeypatch.setenv("MOTCUA_PAYMENT_MODE", "gateway")
+    monkeypatch.setenv("MOTCUA_PAYMENT_URL", "https://pay.example.vn/vpcpay.html")
+    monkeypatch.setenv("MOTCUA_PAYMENT_API_URL", "https://pay.example.vn/api")
+    monkeypatch.setenv("MOTCUA_PAYMENT_TMN_CODE", "TMN00001")
+    monkeypatch.setenv("MOTCUA_PAYMENT_SECRET", "from-the-environment")
+    client = create_app(sessions, TESTING=True, SECRET_KEY="x").test_client()
+    assert client.get("/sandbox-bank/paymentv2/vpcpay.html").status_code == 404
+    assert client.get("/thanh-toan/ipn").get_json()["RspCode"] == "97"
