@@ -4,4 +4,9 @@ from __future__ import annotations
 
 
 def register_all() -> None:
+    from engine.worker_loop import register_daily
+
     from . import delivery, fees, notify, portal_sync, render, sign  # noqa: F401  (registration on import)
+    from .payment.reconcile import daily_duty
+
+    register_daily("payment_reconciliation", daily_duty)

@@ -43,7 +43,27 @@ class RetryableError(Exception):
     """A handler failure worth retrying (a gateway timeout, a locked key)."""
 
 
+class AwaitingCallback(Exception):  # noqa: N818  (an outcome, not a failure)
+    """Raised by a handler whose result comes later from an outside party (a payment
+    gateway's notification, a cashier). The job waits, is not retried, and is
+    completed by `outbox.resume_job`. `details` is kept on the job."""
+
+    def __init__(self, reason: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = dict(details or {})
+
+
 _handlers: dict[str, Handler] = {}
+_recorders: dict[str, Recorder] = {}
+
+
+class Recorder(Protocol):
+    """Writes an operator's own records in the transaction that records a job's
+    outcome: `kind` is "waiting" (details of AwaitingCallback) or "completed"
+    (the result). Gets the engine's session; must only flush."""
+
+    def __call__(self, session: Any, job: Any, kind: str, data: dict[str, Any]) -> None: ...
 
 
 def register(operator: str) -> Callable[[Handler], Handler]:
@@ -64,3 +84,15 @@ def handler_for(operator: str) -> Handler | None:
 
 def registered() -> frozenset[str]:
     return frozenset(_handlers)
+
+
+def register_recorder(operator: str) -> Callable[[Recorder], Recorder]:
+    def decorate(fn: Recorder) -> Recorder:
+        _recorders[operator] = fn
+        return fn
+
+    return decorate
+
+
+def recorder_for(operator: str) -> Recorder | None:
+    return _recorders.get(operator)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import events, status_jobs
+from . import events, operators, status_jobs
 from .db import is_postgres
 from .errors import Conflict, NotFound
 from .models import Incident, Job, utcnow
@@ -56,6 +56,7 @@ def complete_job(session: Session, job_id: int, result: dict[str, Any],
         _complete_detached(session, job, result, now or utcnow())
         return job
     complete_service(session, job, result, now)
+    _record(session, job, "completed", result)
     return job
 
 
@@ -135,6 +136,51 @@ def retry_incident(session: Session, incident_id: int, actor: str, now: datetime
                   actor, now)
     session.flush()
     return job
+
+
+class NotWaiting(Conflict):
+    """resume_job on a job that is not waiting for a callback."""
+
+
+def wait_job(session: Session, job_id: int, reason: str, details: dict[str, Any] | None = None,
+             now: datetime | None = None) -> Job:
+    """Park a running job until an outside party answers (`AwaitingCallback`): no
+    retry, no incident, and the lease sweep never takes it back."""
+    now = now or utcnow()
+    job = _get(session, job_id)
+    dossier = lock_dossier(session, job.dossier_id)
+    session.refresh(job)
+    if job.status not in ("running", "pending"):
+        return job
+    job.status, job.claimed_by, job.claimed_at = "waiting", None, None
+    job.last_error = None
+    job.payload = {**job.payload, "waiting": {"reason": reason, "since": now.isoformat(),
+                                              **(details or {})}}
+    events.append(session, dossier, "job_waiting",
+                  {"job_id": job.id, "operator": job.operator, "element_id": job.element_id,
+                   "reason": reason}, "engine", now)
+    _record(session, job, "waiting", details or {})
+    session.flush()
+    return job
+
+
+def resume_job(session: Session, job_id: int, result: dict[str, Any],
+               now: datetime | None = None) -> Job:
+    """Complete a waiting job with the outside party's answer, exactly like a
+    handler result: the workflow advances in this transaction."""
+    job = _get(session, job_id)
+    lock_dossier(session, job.dossier_id)
+    session.refresh(job)
+    if job.status != "waiting":
+        raise NotWaiting(f"job is not waiting for a callback (it is {job.status})",
+                         job=job.id, operator=job.operator, status=job.status)
+    return complete_job(session, job_id, result, now)
+
+
+def _record(session: Session, job: Job, kind: str, data: dict[str, Any]) -> None:
+    recorder = operators.recorder_for(job.operator)
+    if recorder is not None:
+        recorder(session, job, kind, data)
 
 
 def _get(session: Session, job_id: int) -> Job:

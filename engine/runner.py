@@ -267,7 +267,7 @@ def _queue_jobs(session: Session, dossier: Dossier, outcome: Outcome, at: dateti
         ))
     for task_id in outcome.jobs_dropped:
         for job in session.scalars(select(Job).where(Job.workflow_task_id == task_id,
-                                                     Job.status.in_(("pending", "running")))):
+                                                     Job.status.in_(("pending", "running", "waiting")))):
             job.status = "cancelled"
 
 

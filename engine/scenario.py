@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import runner, signing_grants
+from . import payments, runner, signing_grants
 from .db import transaction
 from .models import Dossier, HumanTask, utcnow
 from .worker import run_once
@@ -91,8 +91,11 @@ def play(
     steps: int | None = None,
     clock: Clock | None = None,
     log: Callable[[str], None] = lambda _: None,
+    pay: bool = True,
 ) -> Iterator[tuple[str, str]]:
-    """Like `drive`, yielding (dossier code, what happened) after each input."""
+    """Like `drive`, yielding (dossier code, what happened) after each input. A fee
+    is paid in cash at the counter unless `pay` is false (the dossier then waits
+    for its payment)."""
     clock = clock or Clock()
     with transaction(sessions) as s:
         d = runner.submit(s, scenario.procedure, scenario.application, actor=scenario.applicant,
@@ -101,6 +104,11 @@ def play(
     log(f"{code}: submitted ({scenario.procedure}, {scenario.channel})")
     yield code, "submitted"
     yield code, _work(sessions, clock, log, code)
+    if not pay:
+        return
+    if _pay_at_counter(sessions, clock, log, code):
+        yield code, "paid"
+        yield code, _work(sessions, clock, log, code)
     for step in scenario.paths[path][:steps]:
         clock.tick()
         with transaction(sessions) as s:
@@ -116,6 +124,17 @@ def play(
             log(f"{code}: {step.actor} completed {step.element_id} → {d.status}")
         yield code, step.element_id
         yield code, _work(sessions, clock, log, code)
+
+
+def _pay_at_counter(sessions: sessionmaker[Session], clock: Clock, log: Callable[[str], None],
+                    code: str) -> bool:
+    """A fee to pay: the applicant pays it in cash at the counter (reception takes it)."""
+    with transaction(sessions) as s:
+        if payments.waiting_fee_job(s, runner.get_dossier(s, code)) is None:
+            return False
+        payment = payments.record_counter_payment(s, code, "tiepnhan", clock.tick())
+        log(f"{code}: fee {payment.amount:,} đ paid at the counter ({payment.reference})")
+    return True
 
 
 def _work(sessions: sessionmaker[Session], clock: Clock, log: Callable[[str], None], code: str) -> str:

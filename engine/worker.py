@@ -20,8 +20,8 @@ from .claims import fire_due_timers, release_jobs
 from .db import transaction
 from .errors import MotcuaError
 from .models import Dossier, HumanTask, Job, utcnow
-from .operators import JobContext, RetryableError
-from .outbox import LEASE, claim_jobs, complete_job, fail_job, raise_incident
+from .operators import AwaitingCallback, JobContext, RetryableError
+from .outbox import LEASE, claim_jobs, complete_job, fail_job, raise_incident, wait_job
 from .procedures import load_version
 
 log = logging.getLogger("motcua.worker")
@@ -33,14 +33,17 @@ class RunReport:
     jobs_failed: int = 0
     incidents: int = 0
     timers_fired: int = 0
+    jobs_waiting: int = 0  # now waiting for an outside party (a payment)
 
     @property
     def total(self) -> int:
-        return self.jobs_done + self.jobs_failed + self.incidents + self.timers_fired
+        return (self.jobs_done + self.jobs_failed + self.incidents + self.timers_fired
+                + self.jobs_waiting)
 
     def __str__(self) -> str:
         return (f"jobs done {self.jobs_done}, failed {self.jobs_failed}, "
-                f"incidents {self.incidents}, timers fired {self.timers_fired}")
+                f"waiting {self.jobs_waiting}, incidents {self.incidents}, "
+                f"timers fired {self.timers_fired}")
 
 
 def worker_name() -> str:
@@ -77,7 +80,8 @@ def _completions(session: Session, dossier_id: int) -> dict[str, dict[str, Any]]
 
 def run_job(factory: sessionmaker[Session], ctx: JobContext,
             clock: Callable[[], datetime] = utcnow) -> str:
-    """Run one claimed job's handler and record the outcome: done|failed|incident."""
+    """Run one claimed job's handler and record the outcome:
+    done|failed|incident|waiting."""
     handler = operators.handler_for(ctx.operator)
     if handler is None:
         with transaction(factory) as session:
@@ -87,6 +91,10 @@ def run_job(factory: sessionmaker[Session], ctx: JobContext,
         return "incident"
     try:
         result = handler(ctx)
+    except AwaitingCallback as waiting:
+        with transaction(factory) as session:
+            wait_job(session, ctx.job_id, waiting.reason, waiting.details, clock())
+        return "waiting"
     except RetryableError as exc:
         with transaction(factory) as session:
             job = fail_job(session, ctx.job_id, f"{type(exc).__name__}: {exc}", now=clock())
@@ -143,6 +151,8 @@ def run_once(factory: sessionmaker[Session], worker: str | None = None, batch: i
                 report.jobs_done += 1
             elif outcome == "failed":
                 report.jobs_failed += 1
+            elif outcome == "waiting":
+                report.jobs_waiting += 1
             else:
                 report.incidents += 1
     return report

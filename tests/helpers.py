@@ -68,3 +68,13 @@ def consent_to_sign(sessions: sessionmaker[Session], code: str, username: str,
 
     with transaction(sessions) as s:
         grant(s, runner.get_dossier(s, code), username, "approval", passphrase)
+
+
+def pay_at_counter(sessions: sessionmaker[Session], code: str, when: datetime | None = None,
+                   cashier: str = "tiepnhan") -> None:
+    """The applicant pays the waiting fee in cash at the counter; then the worker runs."""
+    from engine import payments
+
+    with transaction(sessions) as s:
+        payments.record_counter_payment(s, code, cashier, when)
+    work(sessions, when)

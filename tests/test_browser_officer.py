@@ -157,12 +157,18 @@ def test_reception_registers_a_walk_in_dossier(live_server, browser, screens, se
     screens.shot(page, "walk-in-form")
     page.click("button:has-text('Tạo hồ sơ và in giấy tiếp nhận')")
     main = page.inner_text("main")
-    assert "(nộp trực tiếp)" in main
+    assert "(nộp trực tiếp)" in main and "thu tiền ở mục “Phí, lệ phí”" in main
     slip = page.inner_text("article.slip")
     for text in ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Bùi Thị Thu", "Bản điện tử: to-khai.png",
                  "Nguyễn Thị Hoa", "15.000 ₫"):
         assert text in slip, text
     screens.shot(page, "walk-in-receipt")
+    work(sessions)
+    walk_in_code = page.url.split("/ho-so/")[1].split("/")[0]
+    page.goto(f"{live_server}/can-bo/ho-so/{walk_in_code}")
+    page.click("button:has-text('Thu tiền mặt')")
+    assert "Biên lai thu phí, lệ phí" in page.inner_text("main") and "15.000" in page.inner_text("main")
+    screens.shot(page, "walk-in-fee-receipt")
     work(sessions)
     page.goto(f"{live_server}/can-bo/hop-viec")
     row = page.locator("tr:has-text('Bùi Thị Thu')")

@@ -28,7 +28,7 @@ def test_seed_gives_varied_dossiers_that_verify_and_replay(sessions):
         dossiers = list(s.scalars(select(Dossier)))
         statuses = {d.status for d in dossiers}
         assert len(dossiers) >= 5
-        assert {"returned", "supplement_requested", "in_progress"} <= statuses
+        assert {"returned", "supplement_requested", "in_progress", "awaiting_payment"} <= statuses
         assert len(statuses) >= 4
         for d in dossiers:
             assert verify_chain(s, d).ok

@@ -11,7 +11,7 @@ from engine.errors import Conflict, InvalidInput
 from engine.models import Event, HumanTask, Job, Timer
 
 from .conftest import FIXTURES, at
-from .helpers import complete, deploy, dossier, open_tasks, submit, work
+from .helpers import complete, deploy, dossier, open_tasks, pay_at_counter, submit, work
 
 APP = {"ho_ten": "Nguyễn Văn An", "so_dinh_danh": "001099012345", "so_ban_sao": 2}
 
@@ -39,8 +39,9 @@ def test_submission_queues_the_fee_job_and_waits(mini):
 def test_full_path_sets_deadline_projects_tasks_and_finishes(mini):
     code = submit(mini, "mini", APP, at("2026-03-02 09:00"))  # Monday
     work(mini, at("2026-03-02 09:01"))
+    pay_at_counter(mini, code, at("2026-03-02 09:01"))
     d = dossier(mini, code)
-    assert d.status == "submitted"  # fee waived online; waits for reception
+    assert d.status == "submitted"  # fee paid; waits for reception
     [receive] = open_tasks(mini, code)
     assert (receive.element_id, receive.role, receive.department) == ("receive", "reception", "TUPHAP")
     assert receive.due_date.isoformat() == "2026-03-02"  # allowance 0: same day
@@ -89,6 +90,7 @@ def test_invalid_form_data_is_refused_field_by_field_and_nothing_changes(mini):
 
     code = submit(mini, "mini", APP)
     work(mini)
+    pay_at_counter(mini, code)
     before = dossier(mini, code)
     with pytest.raises(InvalidInput) as err:
         complete(mini, code, "receive", {"reception_decision": "maybe"})
@@ -104,6 +106,7 @@ def test_invalid_form_data_is_refused_field_by_field_and_nothing_changes(mini):
 def test_second_completion_of_the_same_task_conflicts_naming_who(mini):
     code = submit(mini, "mini", APP)
     work(mini)
+    pay_at_counter(mini, code)
     [receive] = open_tasks(mini, code)
     with transaction(mini) as s:
         runner.complete_task(s, receive.id, {"reception_decision": "receive"}, actor="tiepnhan1")
@@ -116,6 +119,7 @@ def test_second_completion_of_the_same_task_conflicts_naming_who(mini):
 def test_stale_revision_conflicts(mini):
     code = submit(mini, "mini", APP)
     work(mini)
+    pay_at_counter(mini, code)
     d = dossier(mini, code)
     [receive] = open_tasks(mini, code)
     with pytest.raises(Conflict), transaction(mini) as s:
@@ -128,6 +132,7 @@ def test_supplement_loop_pauses_the_clock_across_weekend_and_holiday(mini):
     # the weekend → appointment Tuesday 05/05.
     code = submit(mini, "mini", APP, at("2026-04-28 08:00"))
     work(mini, at("2026-04-28 08:00"))
+    pay_at_counter(mini, code, at("2026-04-28 08:00"))
     complete(mini, code, "receive", {"reception_decision": "receive"}, "r", at("2026-04-28 09:00"))
     assert dossier(mini, code).appointment_date.isoformat() == "2026-05-05"
     # Supplement asked Wednesday 29/04, answered Monday 04/05: working days paused
@@ -151,6 +156,7 @@ def test_supplement_loop_pauses_the_clock_across_weekend_and_holiday(mini):
 def test_boundary_timer_fires_through_the_worker(mini):
     code = submit(mini, "mini", APP, at("2026-03-02 09:00"))
     work(mini, at("2026-03-02 09:00"))
+    pay_at_counter(mini, code, at("2026-03-02 09:00"))
     complete(mini, code, "receive", {"reception_decision": "receive"}, "r", at("2026-03-02 10:00"))
     work(mini, at("2026-03-04 09:59"))
     with transaction(mini) as s:
@@ -167,6 +173,7 @@ def test_boundary_timer_fires_through_the_worker(mini):
 def test_refusal_ends_rejected_before_reception(mini):
     code = submit(mini, "mini", APP)
     work(mini)
+    pay_at_counter(mini, code)
     d = complete(mini, code, "receive", {"reception_decision": "refuse", "note": "thiếu giấy tờ"})
     assert d.status == "rejected" and d.received_at is None and d.appointment_date is None
     with transaction(mini) as s:
@@ -186,6 +193,7 @@ def test_officer_task_without_allowance_is_due_on_the_appointment_date(mini, tmp
     deploy_bundle(mini, bundle)
     code = submit(mini, "mini", APP, at("2026-03-02 09:00"))
     work(mini, at("2026-03-02 09:00"))
+    pay_at_counter(mini, code, at("2026-03-02 09:00"))
     complete(mini, code, "receive", {"reception_decision": "receive"}, "r", at("2026-03-02 10:00"))
     [review] = open_tasks(mini, code)
     assert review.due_date == dossier(mini, code).appointment_date

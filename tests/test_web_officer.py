@@ -321,6 +321,14 @@ def test_walk_in_registers_a_counter_dossier_and_prints_the_receipt(app, deploye
                  "Bản điện tử: to-khai.png", "Nguyễn Thị Hoa", "dự kiến"):
         assert text in body, text
     work(sessions)
+    assert open_tasks(sessions, code) == []  # the fee first: cash at the counter
+    body = page(client, f"/can-bo/ho-so/{code}")[1]
+    assert "Thu tiền mặt 15.000" in body
+    r = client.post(f"/can-bo/ho-so/{code}/thu-phi", data={"csrf_token": csrf_token(client, f"/can-bo/ho-so/{code}")})
+    assert r.status_code == 302 and "/bien-lai/BL" in r.headers["Location"]
+    receipt = page(client, r.headers["Location"])[1]
+    assert "Biên lai thu phí, lệ phí" in receipt and "15.000" in receipt
+    work(sessions)
     assert [t.element_id for t in open_tasks(sessions, code)] == ["reception"]
 
 

@@ -143,6 +143,11 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     app.register_blueprint(board_bp)
     for actor in (citizen, public, officer, admin, api, delivery):
         actor.register(app)
+    from . import payments, sandbox_bank
+
+    payments.register(app)
+    if config.payment_settings().sandbox:
+        sandbox_bank.register(app)
 
     @app.get("/")
     def home():  # type: ignore[no-untyped-def]

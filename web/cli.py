@@ -282,6 +282,39 @@ def incidents_retry(incident_id: int, actor: str) -> None:
         click.echo(f"job {job.id} ({job.operator}) queued again")
 
 
+# -- payments ----------------------------------------------------------------------
+
+@main.group("payments")
+def payments_group() -> None:
+    """Fee payments."""
+
+
+@payments_group.command("reconcile")
+@click.option("--date", "day", help="Day to check, dd/mm/yyyy (default: today, Vietnam time).")
+@click.option("--no-gateway", is_flag=True, help="Do not ask the gateway (records only).")
+def payments_reconcile(day: str | None, no_gateway: bool) -> None:
+    """Compare the day's payments with dossiers and the gateway; list mismatches."""
+    from datetime import datetime
+
+    from connectors.payment.reconcile import reconcile_day
+    from engine.calendar import VIETNAM_TZ
+
+    try:
+        chosen = (datetime.strptime(day, "%d/%m/%Y").date() if day
+                  else datetime.now(VIETNAM_TZ).date())
+    except ValueError as exc:
+        raise click.BadParameter("expected dd/mm/yyyy", param_hint="--date") from exc
+    with transaction(factory()) as session:
+        found = reconcile_day(session, chosen, ask_gateway=not no_gateway)
+    if not found:
+        click.echo(f"{chosen:%d/%m/%Y}: no mismatches")
+        return
+    click.echo(f"{chosen:%d/%m/%Y}: {len(found)} mismatch(es)")
+    for mismatch in found:
+        click.echo(f"  {mismatch}")
+    sys.exit(1)
+
+
 # -- audit ------------------------------------------------------------------------
 
 @main.group()

@@ -4,6 +4,7 @@ different states, served with a worker running in the same process."""
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 
 import click
@@ -34,6 +35,8 @@ DEMO_DOSSIERS = [
     ("construction_permit", "approve", 3),
     ("construction_permit", "reject", None),
 ]
+# Left waiting for their fee: the demo citizen pays them online on the sandbox bank.
+DEMO_UNPAID = [("construction_permit", "approve")]
 
 
 def _departments(session: Session) -> set[str]:
@@ -73,6 +76,10 @@ def seed(sessions: sessionmaker[Session], log=click.echo) -> None:  # type: igno
         if name in scenarios and path in scenarios[name].paths:
             code = drive(sessions, scenarios[name], path, steps=steps)
             log(f"  dossier {code}: {name} / {path}" + (f" (first {steps} steps)" if steps is not None else ""))
+    for name, path in DEMO_UNPAID:
+        if name in scenarios:
+            code = drive(sessions, scenarios[name], path, steps=0, pay=False)
+            log(f"  dossier {code}: {name}, waiting for its fee")
 
 
 DEMO_SIGNERS = {"lanhdao": "Phó Chủ tịch", "chuyenvien": "Công chức Tư pháp - Hộ tịch"}
@@ -98,6 +105,9 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
     seed(sessions)
     if seed_only:
         return
+    # the in-process worker reaches the sandbox bank's refund API here
+    os.environ.setdefault("MOTCUA_PUBLIC_URL",
+                          f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}")
     from apscheduler.schedulers.background import BackgroundScheduler
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -8,6 +8,7 @@ from .delivery import DemoMail, DemoPortalReceipt, PortalUpdate, SentMessage, Sh
 from .dossier import Dossier, DossierCodeCounter
 from .event import Event
 from .job import Incident, Job, Timer
+from .payment import Payment, PaymentNotice, Refund
 from .procedure import Procedure, ProcedureVersion
 from .reminder import SlaReminder
 from .signing_grant import SigningGrant
@@ -19,4 +20,5 @@ __all__ = [
     "Job", "Timer", "Procedure", "ProcedureVersion", "HumanTask", "SigningGrant", "User", "UserRole",
     "DemoMail", "DemoPortalReceipt", "PortalUpdate", "SentMessage", "Shipment",
     "ApologySlip", "LateMark", "SlaReminder",
+    "Payment", "PaymentNotice", "Refund",
 ]

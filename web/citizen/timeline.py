@@ -74,6 +74,9 @@ def _service(event: Event, to_applicant: set[str]) -> Entry | None:
     if operator == "fee.refund" and data.get("status") == "refunded":
         return Entry(event.at, gettext("Đã hoàn trả phí, lệ phí %(amount)s.",
                                        amount=vn_money(data.get("amount"))))
+    if operator == "fee.refund" and data.get("status") == "refund_due":
+        return Entry(event.at, gettext("Khoản phí, lệ phí %(amount)s sẽ được hoàn trả bằng tiền mặt "
+                                       "tại Bộ phận Một cửa.", amount=vn_money(data.get("amount"))))
     if operator == "result.deliver" and data.get("available"):
         return Entry(event.at, gettext("Kết quả đã sẵn sàng để tải về."))
     if operator == "notify.send" and data.get("subject") and \

@@ -54,6 +54,9 @@ def _service_text(procedure: Procedure, payload: dict[str, Any]) -> str:
     if operator == "fee.refund":
         if data.get("status") == "refunded":
             return gettext("Đã hoàn trả phí, lệ phí %(amount)s", amount=vn_money(data.get("amount")))
+        if data.get("status") == "refund_due":
+            return gettext("Phải hoàn trả %(amount)s tiền mặt tại Bộ phận Một cửa",
+                           amount=vn_money(data.get("amount")))
         return gettext("Không có khoản phí, lệ phí cần hoàn trả")
     if operator == "notify.send":
         return gettext("Đã gửi thông báo cho người nộp: %(subject)s", subject=data.get("subject", ""))
@@ -121,6 +124,14 @@ def _text(event: Event, procedure: Procedure, lang: str) -> tuple[str, list[Item
     if kind == "incident_raised":
         return gettext("Sự cố khi thực hiện bước tự động: %(step)s",
                        step=_task_name(procedure, p.get("element_id"))), []
+    if kind == "job_waiting" and p.get("operator") == "fee.collect":
+        return gettext("Chờ người nộp thanh toán phí, lệ phí"), []
+    if kind in ("payment_cancelled", "payment_failed"):
+        return gettext("Giao dịch thanh toán %(ref)s không thành công (mã %(code)s)",
+                       ref=p.get("reference"), code=p.get("response_code")), []
+    if kind == "refund_handed_back":
+        return gettext("Đã trả lại tiền mặt %(amount)s cho người nộp",
+                       amount=vn_money(p.get("amount"))), []
     if kind == "incident_retried":
         return gettext("Thực hiện lại bước tự động sau sự cố"), []
     if kind == "apology_issued":

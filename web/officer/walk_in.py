@@ -111,4 +111,8 @@ def walk_in(procedure_code: str) -> Response | tuple[str, int]:
         return _form_page(procedure, schema_form.flat_values(data), field_errors(invalid.errors), 400)
     flash(gettext("Đã tạo hồ sơ %(code)s (nộp trực tiếp). Bước kiểm tra, tiếp nhận hồ sơ sẽ "
                   "xuất hiện trong hộp việc.", code=dossier.code))
+    if dossier.fee_amount:
+        flash(gettext("Hồ sơ có phí, lệ phí %(amount)s: thu tiền ở mục “Phí, lệ phí” trên trang "
+                      "hồ sơ; bước tiếp nhận mở sau khi đã thu.",
+                      amount=f"{dossier.fee_amount:,}".replace(",", ".") + " đ"))
     return redirect(url_for("officer.slip", code=dossier.code, kind="tiep-nhan"))
