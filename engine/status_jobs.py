@@ -72,7 +72,8 @@ def on_input(session: Session, dossier: Dossier, procedure_code: str, previous: 
         wanted.append(("received", {}))
     if "deadline_extended" in kinds:
         wanted.append(("late", {"previous_appointment": kinds["deadline_extended"]["from"]}))
-    if new != previous and new in NOTICE_FOR_STATUS:
+    nothing_to_pay = new == st.AWAITING_PAYMENT and not dossier.fee_amount
+    if new != previous and new in NOTICE_FOR_STATUS and not nothing_to_pay:
         extra = {"amount": dossier.fee_amount} if new == st.AWAITING_PAYMENT else {}
         wanted.append((NOTICE_FOR_STATUS[new], extra))
     if wanted and _reachable(session, dossier):

@@ -119,7 +119,9 @@ def test_every_status_that_matters_notifies_and_the_result_is_emailed(deployed, 
     code = drive(deployed, sc, "approve", clock=Clock(MONDAY))
     assert dossier(deployed, code).status == "returned"
     subjects = smtp.subjects()
-    assert f"Hồ sơ {code}: đề nghị nộp phí, lệ phí" in subjects  # no BPMN task: the hook
+    # online, this certificate is free: no fee notice, though the status passed "awaiting payment"
+    assert f"Hồ sơ {code}: đề nghị nộp phí, lệ phí" not in subjects
+    assert f"Hồ sơ {code} đã được tiếp nhận" in subjects
     assert f"Kết quả giải quyết hồ sơ {code}" in subjects
     # result.deliver e-mailed the document: no second "result ready" message
     assert f"Hồ sơ {code} đã có kết quả" not in subjects
@@ -262,3 +264,10 @@ def test_notice_without_smtp_settings_goes_to_the_mail_folder(deployed, instance
     texts = [BytesParser(policy=policy.default).parsebytes(f.read_bytes()) for f in files]
     assert any(str(m["Subject"]) == f"Hồ sơ {code} đã được tiếp nhận" for m in texts)
     time.sleep(0)
+
+
+def test_a_dossier_with_a_fee_to_pay_gets_the_fee_notice(deployed, smtp):
+    code = drive(deployed, scenario("construction_permit"), "approve", steps=0, pay=False,
+                 clock=Clock(MONDAY))
+    assert dossier(deployed, code).status == "awaiting_payment"
+    assert f"Hồ sơ {code}: đề nghị nộp phí, lệ phí" in smtp.subjects()
