@@ -56,7 +56,9 @@ def test_demo_command_serves_the_site(tmp_path):
                             text=True)
     try:
         body = ""
-        for _ in range(240):
+        # seeding renders and signs results before the server starts: allow a slow machine
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
                     body = response.read().decode()
