@@ -72,6 +72,12 @@ class Outcome:
         return events
 
 
+def _nothing_to_pay(status: str, task: Any) -> bool:
+    """A fee step of a dossier whose fee (fixed at submission) is 0 waits for no one:
+    the dossier is not "awaiting payment", and the portal is not told a fee is due."""
+    return status == st.AWAITING_PAYMENT and task.data.get("fee_amount") == 0
+
+
 class DossierMachine:
     def __init__(self, procedure: Procedure, workflow: BpmnWorkflow) -> None:
         self.procedure = procedure
@@ -221,6 +227,7 @@ class DossierMachine:
             info.dossier_status
             for task in (*users.values(), *services.values())
             if (info := self.procedure.tasks.get(task.task_spec.bpmn_id)) and info.dossier_status
+            and not _nothing_to_pay(info.dossier_status, task)
         ]
         if candidates:
             return max(candidates, key=lambda s: _RANK.get(s, -1))

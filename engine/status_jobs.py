@@ -72,8 +72,7 @@ def on_input(session: Session, dossier: Dossier, procedure_code: str, previous: 
         wanted.append(("received", {}))
     if "deadline_extended" in kinds:
         wanted.append(("late", {"previous_appointment": kinds["deadline_extended"]["from"]}))
-    nothing_to_pay = new == st.AWAITING_PAYMENT and not dossier.fee_amount
-    if new != previous and new in NOTICE_FOR_STATUS and not nothing_to_pay:
+    if new != previous and new in NOTICE_FOR_STATUS:
         extra = {"amount": dossier.fee_amount} if new == st.AWAITING_PAYMENT else {}
         wanted.append((NOTICE_FOR_STATUS[new], extra))
     if wanted and _reachable(session, dossier):
@@ -87,8 +86,13 @@ def on_input(session: Session, dossier: Dossier, procedure_code: str, previous: 
                 continue
             queue_notice(session, dossier, template, at, _decision_data(input_data), **extra)
             last = template
+    # The submission itself is news to the portal (1), even when the same input
+    # already moved the dossier on (e.g. to a fee due, 6).
+    announce = [st.SUBMITTED] if dossier.last_event_seq == 0 else []
     if new != previous:
-        _queue_portal_update(session, dossier, procedure_code, new, at)
+        announce.append(new)
+    if announce:
+        _queue_portal_updates(session, dossier, procedure_code, announce, at)
 
 
 def _reachable(session: Session, dossier: Dossier) -> bool:
@@ -135,12 +139,13 @@ def portal_body(dossier: Dossier, procedure_code: str, status: str, at: datetime
     }
 
 
-def _queue_portal_update(session: Session, dossier: Dossier, procedure_code: str, status: str,
-                         at: datetime) -> None:
-    seq = (session.scalar(select(func.max(PortalUpdate.seq))
-                          .where(PortalUpdate.dossier_id == dossier.id)) or 0) + 1
-    session.add(PortalUpdate(dossier_id=dossier.id, seq=seq, created_at=at, attempts=0,
-                             body=portal_body(dossier, procedure_code, status, at, seq)))
-    if config.portal_sync_url():
-        session.add(detached_job(dossier, SYNC_OPERATOR, f"{dossier.code}/portal/{seq}",
-                                 {"seq": seq}, {}, at, max_attempts=MAX_ATTEMPTS))
+def _queue_portal_updates(session: Session, dossier: Dossier, procedure_code: str,
+                          statuses: list[str], at: datetime) -> None:
+    last = session.scalar(select(func.max(PortalUpdate.seq))
+                          .where(PortalUpdate.dossier_id == dossier.id)) or 0
+    for seq, status in enumerate(statuses, start=last + 1):
+        session.add(PortalUpdate(dossier_id=dossier.id, seq=seq, created_at=at, attempts=0,
+                                 body=portal_body(dossier, procedure_code, status, at, seq)))
+        if config.portal_sync_url():
+            session.add(detached_job(dossier, SYNC_OPERATOR, f"{dossier.code}/portal/{seq}",
+                                     {"seq": seq}, {}, at, max_attempts=MAX_ATTEMPTS))

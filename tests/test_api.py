@@ -128,7 +128,8 @@ def test_submit_returns_201_with_code_and_the_dossier(api):
     body = r.get_json()
     assert re.fullmatch(r"UBND-PHK-\d{6}-\d{4}", body["code"])
     assert r.headers["Location"].endswith(f"/api/v1/dossiers/{body['code']}")
-    assert body["status"] == "awaiting_payment" and body["portal_status"]["code"] == 6
+    # free online: nothing to pay, so it waits for reception straight away
+    assert body["status"] == "submitted" and body["portal_status"]["code"] == 1
     assert body["application"]["ho_ten"] == "Nguyễn Văn An"
     conforms(api, body, "Dossier")
     again = api("GET", f"/dossiers/{body['code']}", "congdan")
@@ -162,8 +163,8 @@ def test_only_applicants_submit(api):
 def test_citizen_reads_own_dossier_but_not_another_citizens(api, sessions):
     code = _submit(api, "congdan")
     mine = api("GET", f"/dossiers/{code}", "congdan")
-    assert mine["status_name"] == {"vi": "Chờ thanh toán", "en": "Awaiting payment"}
-    assert mine["portal_status"] == {"code": 6, "name": "Yêu cầu thực hiện nghĩa vụ tài chính"}
+    assert mine["status_name"] == {"vi": "Chờ tiếp nhận", "en": "Submitted"}
+    assert mine["portal_status"] == {"code": 1, "name": "Mới đăng ký"}
     body = api("GET", f"/dossiers/{code}", "congdan2", status=403)
     assert body["context"]["dossier"] == code
     assert api("GET", "/dossiers", "congdan2")["items"] == []

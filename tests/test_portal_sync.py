@@ -95,11 +95,20 @@ def test_every_status_change_reaches_the_portal_in_order(deployed, portal):
     assert all(r.acked_at is not None and r.attempts == 1 for r in rows)
     assert portal.seqs(code) == [r.seq for r in rows]  # each sent once, in order
     codes = [b["status_code"] for b in portal.received]
-    assert codes[0] == 6 and 2 in codes and codes[-1] == 10
+    # free online: registered (1), never "fees due" (6)
+    assert codes[:2] == [1, 2] and 6 not in codes and codes[-1] == 10
     last = portal.received[-1]
     assert last["procedure_code"] == "marital_status" and last["channel"] == 2
     assert last["received_time"] and last["appointment_date"]
     assert portal.keys[0] == f"{code}/1"
+
+
+def test_a_dossier_with_a_fee_is_registered_then_asked_to_pay(deployed, portal):
+    code = drive(deployed, all_scenarios()["construction_permit"], "approve", steps=0,
+                 pay=False, clock=Clock(MONDAY))
+    assert [(b["seq"], b["status_code"]) for b in portal.received
+            if b["dossier_code"] == code] == [(1, 1), (2, 6)]
+    assert [r.seq for r in updates(deployed, code)] == [1, 2]
 
 
 def test_a_failed_update_holds_back_later_ones_until_acknowledged(deployed, portal):
