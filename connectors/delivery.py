@@ -24,14 +24,16 @@ METHODS = ("portal", "email", "post")
 
 def result_documents(data: dict[str, Any]) -> list[dict[str, str]]:
     """The result documents in the task data: every `{document: sha256, ...}`
-    value; when some are signed, only the signed ones."""
+    value; when some are signed, only the signed ones that no later signature
+    was made over (the organisation's signature supersedes the officer's)."""
     found: dict[str, dict[str, Any]] = {}
     for value in data.values():
         if isinstance(value, dict) and isinstance(value.get("document"), str):
             found.setdefault(value["document"], {}).update(
                 {k: v for k, v in value.items() if v not in (None, "")})
     signed = {sha: v for sha, v in found.items() if v.get("signed") is True}
-    chosen = signed or found
+    signed_over = {v.get("unsigned_document") for v in signed.values()}
+    chosen = {sha: v for sha, v in signed.items() if sha not in signed_over} or found
     return [{"sha256": sha, "media_type": str(v.get("media_type") or "")}
             for sha, v in chosen.items()]
 

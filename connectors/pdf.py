@@ -24,7 +24,10 @@ from fontTools.ttLib import TTFont
 from signing import SignatureBox, reserve_signature_fields
 
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
-SIGNATURE_ANCHOR = "signature-box"  # the element the template sizes and places
+# The elements a template sizes and places, and the signature field each becomes:
+# the signing officer's, then the organisation's own (chữ ký số của cơ quan).
+SIGNER_ANCHOR, SEAL_ANCHOR = "signature-box", "seal-box"
+SIGNATURE_ANCHORS = {SIGNER_ANCHOR: "LanhDao", SEAL_ANCHOR: "CoQuan"}
 MIN_BOX = (120, 50)  # points
 PDF_VARIANT = "pdf/a-2b"
 VIETNAMESE = "ĂăÂâĐđÊêÔôƠơƯưẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ"
@@ -48,7 +51,7 @@ class RenderError(Exception):
 class RenderedPdf:
     pdf: bytes
     pages: int
-    signature_box: SignatureBox | None
+    fields: dict[str, SignatureBox]  # anchor id -> the signature field reserved there
 
 
 def _covers_vietnamese(path: Path) -> bool:
@@ -88,24 +91,26 @@ def _page_css(draft: bool) -> str:
     return "\n".join(css)
 
 
-def html_to_pdf(html: str, *, draft: bool = False, field_name: str = "LanhDao") -> RenderedPdf:
-    """Render `html` to PDF/A-2b; when the template has an element with id
-    "signature-box", add an empty signature field `field_name` exactly there."""
+def html_to_pdf(html: str, *, draft: bool = False) -> RenderedPdf:
+    """Render `html` to PDF/A-2b; where the template has an element with an id of
+    SIGNATURE_ANCHORS, add that empty signature field exactly there (not on drafts)."""
     from weasyprint import CSS, HTML  # heavy import, only where documents are made
 
     document = HTML(string=html, base_url=None).render(
         stylesheets=[CSS(string=_page_css(draft))], presentational_hints=True)
-    box = None
+    fields: dict[str, SignatureBox] = {}
     for index, page in enumerate(document.pages):
-        if SIGNATURE_ANCHOR in page.anchors:
-            left, top, right, bottom = (v * PX_TO_PT for v in page.anchors[SIGNATURE_ANCHOR])
+        for anchor, field_name in SIGNATURE_ANCHORS.items():
+            if anchor not in page.anchors or anchor in fields:
+                continue
+            left, top, right, bottom = (v * PX_TO_PT for v in page.anchors[anchor])
             if right - left < MIN_BOX[0] or bottom - top < MIN_BOX[1]:
-                raise RenderError(f"#{SIGNATURE_ANCHOR} is {right - left:.0f}×{bottom - top:.0f} pt;"
+                raise RenderError(f"#{anchor} is {right - left:.0f}×{bottom - top:.0f} pt;"
                                   f" a signature stamp needs at least {MIN_BOX[0]}×{MIN_BOX[1]} pt")
             height = page.height * PX_TO_PT
-            box = SignatureBox(field_name, page=index, box=(left, height - bottom, right, height - top))
-            break
+            fields[anchor] = SignatureBox(field_name, page=index,
+                                          box=(left, height - bottom, right, height - top))
     pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
-    if box is not None and not draft:
-        pdf = reserve_signature_fields(pdf, [box])
-    return RenderedPdf(pdf=pdf, pages=len(document.pages), signature_box=box)
+    if fields and not draft:
+        pdf = reserve_signature_fields(pdf, list(fields.values()))
+    return RenderedPdf(pdf=pdf, pages=len(document.pages), fields=fields)

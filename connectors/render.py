@@ -1,6 +1,7 @@
 """result.render: the procedure's result template (Jinja2 → HTML → PDF/A-2b), with a QR
 code linking to the public verification page and an empty signature field where the
-template reserves it. With the parameter `draft`, a watermarked draft for the leader
+template reserves it (and one for the organisation's own signature where it reserves
+`id="seal-box"`). With the parameter `draft`, a watermarked draft for the leader
 to read before signing (no signature field)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import segno
 from engine import blobs, config
 from engine.operators import JobContext, register
 
-from .pdf import RenderError, html_to_pdf
+from .pdf import SEAL_ANCHOR, SIGNER_ANCHOR, RenderError, html_to_pdf
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 _env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
@@ -53,6 +54,8 @@ def render(ctx: JobContext) -> dict[str, Any]:
         "document": digest, "media_type": "application/pdf", "bytes": len(rendered.pdf),
         "pages": rendered.pages, "template": name, "draft": draft, "pdf_variant": "PDF/A-2b",
     }
-    if rendered.signature_box is not None and not draft:
-        result["signature_field"] = rendered.signature_box.name
+    if not draft:
+        for anchor, key in ((SIGNER_ANCHOR, "signature_field"), (SEAL_ANCHOR, "seal_field")):
+            if anchor in rendered.fields:
+                result[key] = rendered.fields[anchor].name
     return result

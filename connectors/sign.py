@@ -6,7 +6,10 @@ the officer's consent given with "sign and approve" (engine.signing_grants). Tim
 and revocation data come from the local PKI (`motcua pki init`), or a TSA at
 MOTCUA_TSA_URL. Every failure — no consent, wrong passphrase, expired or revoked
 certificate, TSA unreachable — is a retryable job failure and then an incident, never
-an unsigned result passed on as signed."""
+an unsigned result passed on as signed.
+
+With the parameter `signer = 'organisation'` the agency signs the officer-signed result
+with its own key (connectors/organisation_keys.py), as an issued document needs."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from engine.operators import JobContext, RetryableError, register
 from engine.signing_grants import GrantMissing, close_grant, open_grant
 from signing import (
     InProcessTimeStamper,
+    KeyPairSigner,
     SigningLibraryError,
     http_timestamper,
     load_pkcs12,
@@ -32,12 +36,12 @@ from signing import (
 )
 from signing.certs import fingerprint, name_part
 
+from . import organisation_keys
+
 TITLES = {"chu_tich": "Chủ tịch", "pho_chu_tich": "KT. Chủ tịch - Phó Chủ tịch"}
 
 
 def _dossier_id(ctx: JobContext) -> int:
-
-
     with transaction(ctx.sessions) as session:
         return session.scalars(select(Dossier.id).where(Dossier.code == ctx.dossier_code)).one()
 
@@ -47,8 +51,45 @@ def _timestamper(pki):  # type: ignore[no-untyped-def]
     return http_timestamper(url) if url else InProcessTimeStamper(timestamp_authority(pki))
 
 
+def _sign(ctx: JobContext, signer: KeyPairSigner, who: str, pdf: bytes, field: str | None,
+          reason: str | None, title: str | None) -> dict[str, Any]:
+    """Sign at the procedure's level after checking the certificate's dates and
+    revocation; returns what the job result records of the signature."""
+    try:
+        pki = load_pki(config.pki_dir())
+    except SigningLibraryError as exc:
+        raise RetryableError(f"signing failed: {exc}") from exc
+    cert = signer.certificate
+    now = datetime.now(UTC)
+    if cert.not_valid_after_utc < now or cert.not_valid_before_utc > now:
+        raise RetryableError(
+            f"{who}'s certificate is valid only from {cert.not_valid_before_utc:%d/%m/%Y}"
+            f" to {cert.not_valid_after_utc:%d/%m/%Y}")
+    revoked = pki.revocation_of(cert)
+    if revoked is not None:
+        raise RetryableError(f"{who}'s certificate was revoked on {revoked.date:%d/%m/%Y}")
+    level = str(ctx.settings.get("signature_level", "B-LT"))
+    try:
+        signed = sign_pdf(
+            pdf, signer, level=level, field=field,
+            timestamper=_timestamper(pki) if level != "B-B" else None,
+            trust=pki.trust(ocsp_for=[cert, pki.tsa.cert]) if level in ("B-LT", "B-LTA") else None,
+            reason=reason, location=ctx.settings.get("locality_vi"), title=title,
+        )
+    except SigningLibraryError as exc:
+        raise RetryableError(f"signing failed: {exc}") from exc
+    return {
+        "signed": True, "document": blobs.put(signed.pdf), "media_type": "application/pdf",
+        "bytes": len(signed.pdf), "level": str(signed.level), "field": signed.field_name,
+        "signer": who, "signer_name": name_part(cert.subject, NameOID.COMMON_NAME),
+        "signer_fingerprint": fingerprint(cert), "signed_at": signed.signed_at.isoformat(),
+    }
+
+
 @register("result.sign")
 def sign(ctx: JobContext) -> dict[str, Any]:
+    if ctx.params.get("signer") == "organisation":
+        return _sign_as_organisation(ctx)
     approval = str(ctx.params.get("approval_task") or "approval")
     done = ctx.completions.get(approval)
     if done is None:
@@ -65,41 +106,38 @@ def sign(ctx: JobContext) -> dict[str, Any]:
             raise RetryableError(str(exc)) from exc
     if earlier is not None:
         return earlier
+    key_file = config.pki_dir() / "officers" / f"{username}.p12"
+    if not key_file.exists():
+        raise RetryableError(f"{username} has no signing key ({key_file.name} is missing)")
     try:
-        pki = load_pki(config.pki_dir())
-        key_file = config.pki_dir() / "officers" / f"{username}.p12"
-        if not key_file.exists():
-            raise RetryableError(f"{username} has no signing key ({key_file.name} is missing)")
         signer = load_pkcs12(key_file, passphrase or "")
-        cert = signer.certificate
-        now = datetime.now(UTC)
-        if cert.not_valid_after_utc < now or cert.not_valid_before_utc > now:
-            raise RetryableError(
-                f"{username}'s certificate is valid only from {cert.not_valid_before_utc:%d/%m/%Y}"
-                f" to {cert.not_valid_after_utc:%d/%m/%Y}")
-        revoked = pki.revocation_of(cert)
-        if revoked is not None:
-            raise RetryableError(f"{username}'s certificate was revoked on {revoked.date:%d/%m/%Y}")
-        level = str(ctx.settings.get("signature_level", "B-LT"))
-        timestamper = _timestamper(pki) if level != "B-B" else None
-        signed = sign_pdf(
-            blobs.get(str(rendered["document"])), signer, level=level,
-            field=rendered.get("signature_field"), timestamper=timestamper,
-            trust=pki.trust(ocsp_for=[cert, pki.tsa.cert]) if level in ("B-LT", "B-LTA") else None,
-            reason=f"Ký ban hành {ctx.settings.get('result_name_vi', 'văn bản kết quả')}",
-            location=ctx.settings.get("locality_vi"),
-            title=TITLES.get(str(ctx.data.get("chuc_vu_nguoi_ky"))),
-        )
     except SigningLibraryError as exc:
         raise RetryableError(f"signing failed: {exc}") from exc
-    result = {
-        "signed": True, "document": blobs.put(signed.pdf), "media_type": "application/pdf",
-        "bytes": len(signed.pdf), "unsigned_document": rendered["document"],
-        "level": str(signed.level), "field": signed.field_name, "signer": username,
-        "signer_name": name_part(cert.subject, NameOID.COMMON_NAME),
-        "signer_fingerprint": fingerprint(cert), "on_behalf_of": done.get("on_behalf_of"),
-        "signed_at": signed.signed_at.isoformat(),
-    }
+    result = _sign(
+        ctx, signer, username, blobs.get(str(rendered["document"])),
+        rendered.get("signature_field"),
+        f"Ký ban hành {ctx.settings.get('result_name_vi', 'văn bản kết quả')}",
+        TITLES.get(str(ctx.data.get("chuc_vu_nguoi_ky"))))
+    result.update(unsigned_document=rendered["document"], on_behalf_of=done.get("on_behalf_of"),
+                  seal_field=rendered.get("seal_field"))
     with transaction(ctx.sessions) as session:
         close_grant(session, dossier_id, username, ctx.idempotency_key, result)
+    return result
+
+
+def _sign_as_organisation(ctx: JobContext) -> dict[str, Any]:
+    """The agency's own signature over the officer's (parameter `document`, default
+    "signature"), in the field the template reserved for it or a new one."""
+    signed_by_officer = ctx.data.get(str(ctx.params.get("document") or "signature")) or {}
+    if signed_by_officer.get("signed") is not True:
+        raise ValueError("result.sign: the organisation signs only a result already signed")
+    agency = str(ctx.settings["agency"])
+    try:
+        signer = organisation_keys.open_signer(agency)
+    except (organisation_keys.OrganisationKeyMissing, SigningLibraryError) as exc:
+        raise RetryableError(str(exc)) from exc
+    result = _sign(ctx, signer, organisation_keys.slug(agency),
+                   blobs.get(str(signed_by_officer["document"])),
+                   signed_by_officer.get("seal_field"), None, None)
+    result.update(unsigned_document=signed_by_officer["document"], organisation=agency)
     return result

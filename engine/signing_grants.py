@@ -41,6 +41,16 @@ def _fernet() -> Fernet:
     return Fernet(key.encode() if isinstance(key, str) else key)
 
 
+def seal(secret: str) -> bytes:
+    """`secret` encrypted under the key-encryption key."""
+    return _fernet().encrypt(secret.encode("utf-8"))
+
+
+def unseal(token: bytes) -> str:
+    """The secret `seal` encrypted; raises cryptography's InvalidToken under another key."""
+    return _fernet().decrypt(token).decode("utf-8")
+
+
 def grant(session: Session, dossier: Dossier, username: str, task_element: str,
           passphrase: str, now: datetime | None = None) -> SigningGrant:
     """Record `username`'s consent to sign `dossier`'s result; earlier unused grants of
@@ -51,7 +61,7 @@ def grant(session: Session, dossier: Dossier, username: str, task_element: str,
             SigningGrant.used_at.is_(None))):
         old.used_at, old.sealed_passphrase = now, b""
     row = SigningGrant(dossier_id=dossier.id, username=username, task_element=task_element,
-                       sealed_passphrase=_fernet().encrypt(passphrase.encode("utf-8")),
+                       sealed_passphrase=seal(passphrase),
                        created_at=now, expires_at=now + GRANT_LIFETIME)
     session.add(row)
     session.flush()
@@ -75,7 +85,7 @@ def open_grant(session: Session, dossier_id: int, username: str, job_key: str,
         raise GrantMissing(f"{username} has not given consent to sign this dossier's result "
                            "(or it expired)")
     try:
-        return _fernet().decrypt(row.sealed_passphrase).decode("utf-8"), None
+        return unseal(row.sealed_passphrase), None
     except InvalidToken as exc:
         raise GrantMissing("the consent cannot be opened with this server's key") from exc
 

@@ -31,9 +31,12 @@ class StampText:
     reason: str | None = None
 
     def lines(self) -> list[str]:
-        """The stamp's lines, NFC-normalised, empty parts left out."""
+        """The stamp's lines, NFC-normalised, empty parts left out. An organisation's
+        own signature (signer and organisation the same) names only the organisation,
+        as Decree 30/2020 shows it."""
+        own = normalise(self.signer) == normalise(self.organisation or "")
         parts = [
-            ("Người ký", self.signer),
+            ("Người ký", None if own else self.signer),
             ("Chức vụ", self.title),
             ("Cơ quan", self.organisation),
             ("Thời gian ký", f"{format_vn(self.signed_at)} +07:00"),

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import os
+import tomllib
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,18 +39,27 @@ def cheap_password_hashing():
 
 SIGNERS = {"lanhdao": "Lê Quang Hải", "pholanhdao": "Đặng Thu Hà", "chuyenvien": "Trần Văn Minh"}
 SIGNING_PASSPHRASE = "motcua-demo"  # the scenarios' consent_to_sign
+# one key-encryption key for the session: the PKI's organisation keys are sealed under it
+SIGNING_KEK = Fernet.generate_key().decode()
 
 
 @pytest.fixture(scope="session")
 def signing_pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One local PKI for the session, with a key for each officer who signs in the
     scenarios. Tests that revoke or expire certificates make their own."""
+    from connectors import organisation_keys
     from signing import OfficerSpec, init_pki
 
     folder = tmp_path_factory.mktemp("pki")
     init_pki(folder, [OfficerSpec(name, "Ủy ban nhân dân phường Hoàn Kiếm", SIGNING_PASSPHRASE,
                                   slug=username, key_type="ec-p256")
                       for username, name in SIGNERS.items()], organisation="motcua tests")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MOTCUA_PKI", str(folder))
+        patch.setenv("MOTCUA_SIGNING_KEK", SIGNING_KEK)
+        for path in sorted(PROCESSES.glob("*/procedure.toml")):
+            settings = tomllib.loads(path.read_text(encoding="utf-8"))
+            organisation_keys.issue(settings["agency"], settings["agency_name_vi"])
     return folder
 
 
@@ -58,6 +69,7 @@ def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signing_pki: Path)
     path = tmp_path / "instance"
     monkeypatch.setenv("MOTCUA_INSTANCE", str(path))
     monkeypatch.setenv("MOTCUA_PKI", str(signing_pki))
+    monkeypatch.setenv("MOTCUA_SIGNING_KEK", SIGNING_KEK)
     return path
 
 

@@ -110,16 +110,47 @@ def test_the_result_is_a_pdfa_with_qr_and_a_signature_field_then_signed(deployed
         assert open_grant(s, dossier.id, "lanhdao", signed_job.idempotency_key) == (None, result)
 
 
+def test_the_agency_signs_over_the_leader_and_that_is_what_is_issued(deployed, signing_pki):
+    code = drive(deployed, SCENARIO, "approve")
+    leader, agency = (j.result for j in _jobs(deployed, code, "result.sign"))
+    assert agency["signer"] == "coquan-ubnd-phk" and agency["organisation"] == "UBND-PHK"
+    assert agency["signer_name"] == "Ủy ban nhân dân phường Hoàn Kiếm"
+    assert agency["field"] == "CoQuan" and agency["level"] == "B-LT"
+    assert agency["unsigned_document"] == leader["document"]
+    issued = blobs.get(agency["document"])
+    assert issued.startswith(blobs.get(leader["document"]))  # the leader's signature untouched
+    report = verify_pdf(issued, load_pki(signing_pki).trust())
+    assert report.valid and len(report.signatures) == 2
+    assert [s.signer_name for s in report.signatures] == [
+        "Lê Quang Hải", "Ủy ban nhân dân phường Hoàn Kiếm"]
+    assert all(s.intact and s.trusted for s in report.signatures)
+    text = _pdftotext(issued)
+    # the agency's stamp names the agency and the time, not a person (Decree 30/2020)
+    assert text.count("Người ký:") == 1 and "Người ký: Lê Quang Hải" in text
+    assert "Cơ quan: Ủy ban nhân dân phường Hoàn Kiếm" in text
+    [delivery] = _jobs(deployed, code, "result.deliver")
+    assert delivery.result["documents"] == [agency["document"]]
+
+
+def test_without_the_agency_key_nothing_is_issued(deployed, own_pki):
+    code = drive(deployed, SCENARIO, "approve")
+    leader, agency = _jobs(deployed, code, "result.sign")
+    assert leader.status == "done" and agency.status == "pending"
+    assert "UBND-PHK has no organisation signing key" in agency.last_error
+    assert not _jobs(deployed, code, "result.deliver")
+
+
 @pytest.mark.skipif(shutil.which("pdfsig") is None and not IN_CI,
                     reason="pdfsig missing (Debian package poppler-utils; CI installs it)")
 def test_pdfsig_accepts_the_signed_result_and_catches_a_changed_byte(deployed, tmp_path):
     code = drive(deployed, SCENARIO, "approve")
-    pdf = blobs.get(_jobs(deployed, code, "result.sign")[0].result["document"])
+    pdf = blobs.get(_jobs(deployed, code, "result.sign")[-1].result["document"])
     good = tmp_path / "ket-qua.pdf"
     good.write_bytes(pdf)
     out = subprocess.run(["pdfsig", "-nocert", str(good)], capture_output=True, text=True,
                          timeout=60).stdout
-    assert "Signature Validation: Signature is Valid." in out and "Lê Quang Hải" in out
+    assert out.count("Signature Validation: Signature is Valid.") == 2, out
+    assert "Lê Quang Hải" in out and "Ủy ban nhân dân phường Hoàn Kiếm" in out
     tampered = bytearray(pdf)
     at = tampered.index(code.encode()) if code.encode() in tampered else len(pdf) // 3
     tampered[at + 1] ^= 0x01
@@ -222,10 +253,11 @@ def test_leader_must_give_a_correct_passphrase_to_approve(app, people, deployed)
 
 def test_anyone_can_verify_a_result_by_code_or_by_upload(app, deployed):
     code = drive(deployed, SCENARIO, "approve")
-    pdf = blobs.get(_jobs(deployed, code, "result.sign")[0].result["document"])
+    pdf = blobs.get(_jobs(deployed, code, "result.sign")[-1].result["document"])  # as issued
     public = app.test_client()
     body = public.get(f"/xac-minh?ma={code}").get_data(as_text=True)
     assert "mọi chữ ký số đều hợp lệ" in body and "Lê Quang Hải" in body
+    assert "Chữ ký số 2 · của cơ quan" in body
     assert "Nguyễn Văn An" not in body and "001094012345" not in body  # nothing of the applicant
 
     def upload(data: bytes, name: str = "ket-qua.pdf"):
@@ -264,8 +296,14 @@ def test_pki_commands_init_issue_list_and_revoke(db_url, sessions, people, tmp_p
     assert Path(tmp_path / "cli-pki" / "officers" / "lanhdao.p12").exists()
     assert cli.invoke(main, ["pki", "issue", "khongco", "--organisation", "X",
                              "--passphrase-stdin"], input="mật khẩu dài đủ\n").exit_code == 1
+    out = cli.invoke(main, ["pki", "organisation", "UBND-PHK", "--name",
+                            "Ủy ban nhân dân phường Hoàn Kiếm"])
+    assert out.exit_code == 0 and "coquan-ubnd-phk.p12" in out.output, out.output
+    again = cli.invoke(main, ["pki", "organisation", "UBND-PHK", "--name", "X"])
+    assert again.exit_code == 0 and "already has a key" in again.output
     out = cli.invoke(main, ["pki", "list"])
     assert "lanhdao" in out.output and "valid" in out.output
+    assert "coquan-ubnd-phk" in out.output and "Ủy ban nhân dân phường Hoàn Kiếm" in out.output
     out = cli.invoke(main, ["pki", "revoke", "lanhdao", "--reason", "superseded"])
     assert out.exit_code == 0 and "revoked" in out.output
     assert "revoked" in cli.invoke(main, ["pki", "list"]).output

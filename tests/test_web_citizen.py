@@ -512,7 +512,7 @@ def test_result_document_is_downloadable_by_the_applicant(app, people, deployed,
     r = client.get(link)
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     signed = PdfFileReader(io.BytesIO(r.get_data()))
-    assert [s.field_name for s in signed.embedded_signatures] == ["LanhDao"]  # the signed version
+    assert [s.field_name for s in signed.embedded_signatures] == ["LanhDao", "CoQuan"]  # as issued
     other = login(app.test_client(), "congdan2")
     assert other.get(link).status_code == 404
     assert client.get(f"/ho-so/{code}/ket-qua/{'0' * 64}").status_code == 404

@@ -7,6 +7,7 @@ import sys
 import click
 from sqlalchemy import select
 
+from connectors import organisation_keys
 from engine import config
 from engine.db import transaction
 from engine.models import User
@@ -18,7 +19,8 @@ from .services import factory
 
 @click.group("pki")
 def pki_group() -> None:
-    """Local PKI (root CA, issuing CA, timestamp authority, OCSP, CRLs) and officers' keys."""
+    """Local PKI (root CA, issuing CA, timestamp authority, OCSP, CRLs), officers' and
+    agencies' keys."""
 
 
 @pki_group.command("init")
@@ -63,6 +65,23 @@ def pki_issue(username: str, organisation: str, title: str | None, passphrase_st
             click.secho(f"refused: {exc}", fg="red", err=True)
             sys.exit(1)
     click.echo(f"key for {username}: {path}")
+
+
+@pki_group.command("organisation")
+@click.argument("agency")
+@click.option("--name", required=True, help="The agency's full name, e.g. 'Ủy ban nhân dân phường Hoàn Kiếm'.")
+def pki_organisation(agency: str, name: str) -> None:
+    """Issue AGENCY (its code in procedure.toml, e.g. UBND-PHK) its own signing key, with
+    which results are signed after the officer (its passphrase is random and sealed)."""
+    if organisation_keys.has_key(agency):
+        click.echo(f"{agency} already has a key ({organisation_keys.key_path(agency)})")
+        return
+    try:
+        path = organisation_keys.issue(agency, name)
+    except PkiError as exc:
+        click.secho(f"refused: {exc}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"key for {agency} ({name}): {path}")
 
 
 @pki_group.command("revoke")

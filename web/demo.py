@@ -11,6 +11,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors import organisation_keys
 from engine import config, procedures
 from engine.accounts import create_user
 from engine.db import transaction
@@ -87,8 +88,8 @@ DEMO_ORGANISATION = "Ủy ban nhân dân phường Hoàn Kiếm"
 
 
 def demo_keys(sessions: sessionmaker[Session], log=click.echo) -> None:  # type: ignore[no-untyped-def]
-    """The local PKI and a signing key for each demo officer who signs (passphrase: the
-    demo password)."""
+    """The local PKI, a signing key for each demo officer who signs (passphrase: the
+    demo password) and one for each agency."""
     signing_keys.init("motcua demo")
     with transaction(sessions) as s:
         for username, title in DEMO_SIGNERS.items():
@@ -96,6 +97,12 @@ def demo_keys(sessions: sessionmaker[Session], log=click.echo) -> None:  # type:
             if user is not None and not signing_keys.has_key(username):
                 signing_keys.issue(user, DEMO_PASSWORD, DEMO_ORGANISATION, title)
                 log(f"  signing key for {username} ({title})")
+        agencies = {v.settings["agency"]: v.settings.get("agency_name_vi") or v.settings["agency"]
+                    for v in s.scalars(select(ProcedureVersion))}
+    for agency, name in sorted(agencies.items()):
+        if not organisation_keys.has_key(agency):
+            organisation_keys.issue(agency, name)
+            log(f"  organisation signing key for {agency} ({name})")
 
 
 def run_demo(host: str, port: int, seed_only: bool) -> None:

@@ -63,6 +63,8 @@ def _service_text(procedure: Procedure, payload: dict[str, Any]) -> str:
     if operator == "result.render":
         return gettext("Đã lập văn bản kết quả")
     if operator == "result.sign":
+        if data.get("signed") and data.get("organisation"):
+            return gettext("Cơ quan đã ký số, phát hành văn bản kết quả")
         if data.get("signed"):
             return gettext("Đã ký số văn bản kết quả")
         return gettext("Văn bản kết quả chưa được ký số (%(reason)s)", reason=data.get("reason", ""))
