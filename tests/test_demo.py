@@ -41,6 +41,19 @@ def test_seed_gives_varied_dossiers_that_verify_and_replay(sessions):
         assert len(list(s.scalars(select(Dossier)))) == len(dossiers)
 
 
+def test_a_later_start_adds_the_keys_a_newer_version_needs(sessions, tmp_path, monkeypatch):
+    from connectors import organisation_keys
+
+    monkeypatch.setenv("MOTCUA_PKI", str(tmp_path / "pki"))
+    seed(sessions, log=lambda _: None)
+    assert organisation_keys.has_key("UBND-PHK") and organisation_keys.has_key("UBND-PCG")
+    organisation_keys.key_path("UBND-PCG").unlink()  # as in an instance made before agency keys
+    organisation_keys.key_path("UBND-PCG").with_suffix(".sealed").unlink()
+    seed(sessions, log=lambda _: None)
+    assert organisation_keys.has_key("UBND-PCG")
+    organisation_keys.open_signer("UBND-PCG")  # its sealed passphrase opens it
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -67,11 +67,13 @@ def seed(sessions: sessionmaker[Session], log=click.echo) -> None:  # type: igno
     with transaction(sessions) as s:
         for r in procedures.deploy_path(s, config.processes_dir(), "demo"):
             log(f"  procedure {r.code} v{r.version} ({'new' if r.created else 'unchanged'})")
-        if s.scalar(select(func.count()).select_from(Dossier)):
-            return
-        for username, name, roles in demo_users(_departments(s)):
-            create_user(s, username, name, DEMO_PASSWORD, roles)
-    demo_keys(sessions, log)
+        fresh = not s.scalar(select(func.count()).select_from(Dossier))
+        if fresh:
+            for username, name, roles in demo_users(_departments(s)):
+                create_user(s, username, name, DEMO_PASSWORD, roles)
+    demo_keys(sessions, log)  # again on a later start: keys a newer version needs
+    if not fresh:
+        return
     scenarios = all_scenarios()
     for name, path, steps in DEMO_DOSSIERS:
         if name in scenarios and path in scenarios[name].paths:
