@@ -45,8 +45,7 @@ def issue(agency: str, name: str) -> Path:
     if has_key(agency):
         return key_path(agency)
     passphrase = secrets.token_urlsafe(24)
-    # a key file without its sealed passphrase (cut off mid-issue) is replaced. EC P-256:
-    # with RSA-2048 keys, pyHanko's CMS packaging intermittently took 5-15 s a signature
+    # a key file without its sealed passphrase (cut off mid-issue) is replaced
     load_pki(config.pki_dir()).issue_officer(name, name, passphrase, slug=slug(agency),
                                              key_type="ec-p256",
                                              replace=key_path(agency).exists())
