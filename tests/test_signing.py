@@ -524,7 +524,7 @@ def test_a_remembered_container_size_that_is_too_small_is_relearnt(env: Env):
     from signing import sign
 
     sign_pdf(env.pdf, env.specialist, level="B-B")
-    key = (fingerprint(env.specialist.certificate), PadesLevel.B_B, id(None))
+    key = (fingerprint(env.specialist.certificate), PadesLevel.B_B, type(None).__name__)
     learnt = sign._RESERVED[key]
     sign._RESERVED[key] = 64
     signed = sign_pdf(env.pdf, env.specialist, level="B-B")
