@@ -19,6 +19,8 @@ from engine import config
 from engine.signing_grants import seal, unseal
 from signing import KeyPairSigner, load_pkcs12, load_pki
 
+from .key_files import key_file
+
 
 class OrganisationKeyMissing(LookupError):
     """The agency has no key, or its passphrase cannot be opened here."""
@@ -29,7 +31,7 @@ def slug(agency: str) -> str:
 
 
 def key_path(agency: str) -> Path:
-    return config.pki_dir() / "officers" / f"{slug(agency)}.p12"
+    return key_file(slug(agency))
 
 
 def _sealed_path(agency: str) -> Path:

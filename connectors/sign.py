@@ -37,6 +37,7 @@ from signing import (
 from signing.certs import fingerprint, name_part
 
 from . import organisation_keys
+from .key_files import key_file
 
 TITLES = {"chu_tich": "Chủ tịch", "pho_chu_tich": "KT. Chủ tịch - Phó Chủ tịch"}
 
@@ -106,11 +107,11 @@ def sign(ctx: JobContext) -> dict[str, Any]:
             raise RetryableError(str(exc)) from exc
     if earlier is not None:
         return earlier
-    key_file = config.pki_dir() / "officers" / f"{username}.p12"
-    if not key_file.exists():
-        raise RetryableError(f"{username} has no signing key ({key_file.name} is missing)")
+    path = key_file(username)
+    if not path.exists():
+        raise RetryableError(f"{username} has no signing key ({path.name} is missing)")
     try:
-        signer = load_pkcs12(key_file, passphrase or "")
+        signer = load_pkcs12(path, passphrase or "")
     except SigningLibraryError as exc:
         raise RetryableError(f"signing failed: {exc}") from exc
     result = _sign(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from connectors.key_files import key_file
 from engine import config
 from engine.models import User
 from signing import LocalPki, init_pki, load_pkcs12, load_pki
@@ -18,7 +19,7 @@ class NoSigningKey(LookupError):
 
 
 def key_path(username: str) -> Path:
-    return config.pki_dir() / "officers" / f"{username}.p12"
+    return key_file(username)
 
 
 def has_key(username: str) -> bool:
