@@ -6,7 +6,7 @@ to read before signing (no signature field)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
@@ -16,7 +16,10 @@ import jinja2
 import segno
 
 from engine import blobs, config
+from engine.db import transaction
+from engine.numbering import numbering_of
 from engine.operators import JobContext, register
+from engine.registers import number_for
 
 from .pdf import SEAL_ANCHOR, SIGNER_ANCHOR, RenderError, html_to_pdf
 
@@ -41,12 +44,17 @@ def render(ctx: JobContext) -> dict[str, Any]:
     if source is None:
         raise RenderError(f"template {name!r} is not in the procedure bundle")
     decision = dict(ctx.data)
-    if not draft and not decision.get("ngay_ky"):
-        decision["ngay_ky"] = datetime.now(VIETNAM).date().isoformat()  # the day it is issued
+    numbering = None
+    if not draft:
+        stated = decision.get("ngay_ky")
+        numbering = _register_entry(ctx, stated or datetime.now(VIETNAM).date().isoformat())
+        if not stated:  # the day it is issued: the day its number was given, if retried later
+            decision["ngay_ky"] = numbering["issued_on"] if numbering \
+                else datetime.now(VIETNAM).date().isoformat()
     qr = segno.make(verification_url(ctx.dossier_code), error="m")
     html = _template(source).render(
         dossier=ctx.dossier, application=ctx.dossier["application"], procedure=ctx.settings,
-        decision=decision, qr_data_uri=qr.png_data_uri(scale=6, border=1),
+        decision=decision, numbering=numbering, qr_data_uri=qr.png_data_uri(scale=6, border=1),
     )
     rendered = html_to_pdf(html, draft=draft)
     digest = blobs.put(rendered.pdf)
@@ -54,8 +62,32 @@ def render(ctx: JobContext) -> dict[str, Any]:
         "document": digest, "media_type": "application/pdf", "bytes": len(rendered.pdf),
         "pages": rendered.pages, "template": name, "draft": draft, "pdf_variant": "PDF/A-2b",
     }
+    if numbering:
+        result.update(document_number=numbering["text"], register=numbering["register"],
+                      register_book=numbering["book"])
     if not draft:
         for anchor, key in ((SIGNER_ANCHOR, "signature_field"), (SEAL_ANCHOR, "seal_field")):
             if anchor in rendered.fields:
                 result[key] = rendered.fields[anchor].name
     return result
+
+
+def _register_entry(ctx: JobContext, issued_on: str) -> dict[str, Any] | None:
+    """The result's number in the agency's register (given once per dossier), when the
+    procedure numbers its results."""
+    numbering = numbering_of(ctx.settings)
+    if numbering is None:
+        return None
+    if ctx.sessions is None:
+        raise RenderError("numbered results need the database to give the number")
+    try:
+        on = date.fromisoformat(str(issued_on)[:10])
+    except ValueError:
+        raise RenderError(f"the date of issue {issued_on!r} is not a date") from None
+    with transaction(ctx.sessions) as session:
+        entry = number_for(session, dossier_code=ctx.dossier_code,
+                           procedure_code=ctx.procedure_code, agency=ctx.settings["agency"],
+                           numbering=numbering, on=on)
+        return {"number": entry.number, "year": entry.year, "text": entry.text,
+                "book": entry.book, "register": entry.register,
+                "issued_on": entry.issued_on.isoformat()}

@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from .bpmn.parser import UnsafeXml, parse_spec, parse_xml_safely
 from .bpmn.script_guard import check_source
 from .errors import BundleInvalid, BundleProblem
+from .numbering import numbering_problems
 from .status import BPMN_STATUSES, END_STATUSES
 
 BPMN_FILE = "procedure.bpmn"
@@ -167,6 +168,8 @@ def _check_settings(bundle: Bundle, problems: list[BundleProblem]) -> dict[str, 
         or not isinstance(per_unit.get("amount"), int)
     ):
         problems.append(BundleProblem(TOML_FILE, "fees.per_unit needs 'field' and whole 'amount'"))
+    if "numbering" in settings:
+        problems.extend(BundleProblem(TOML_FILE, text) for text in numbering_problems(settings["numbering"]))
     lanes = settings.get("lanes")
     if not isinstance(lanes, dict) or not lanes:
         problems.append(BundleProblem(TOML_FILE, "[lanes] must map each lane id to a role"))

@@ -44,6 +44,11 @@ def test_scenario_runs_to_its_end_and_replays(deployed, name, path):
                                                  HumanTask.state == "open")).all() == []
         jobs = s.scalars(select(Job).where(Job.dossier_id == d.id)).all()
         assert jobs and all(j.status == "done" for j in jobs)
+        for render in (j.result for j in jobs if j.operator == "result.render"):
+            # one page, both signature boxes on it; a number once issued, none on a draft
+            assert render["pages"] == 1, render
+            if not render["draft"]:
+                assert {"signature_field", "seal_field", "document_number"} <= set(render)
         assert verify_chain(s, d).ok
         report = replay(s, d)
         assert report.consistent, report

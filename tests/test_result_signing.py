@@ -26,7 +26,7 @@ from engine.scenario import all_scenarios, drive
 from engine.signing_grants import open_grant
 from signing import OfficerSpec, init_pki, load_pki, verify_pdf
 
-from .conftest import PROCESSES, SIGNING_PASSPHRASE, csrf_token
+from .conftest import PROCESSES, SIGNING_PASSPHRASE, csrf_token, login
 from .helpers import work
 
 SCENARIO = all_scenarios()["marital_status"]
@@ -76,6 +76,10 @@ def test_the_result_is_a_pdfa_with_qr_and_a_signature_field_then_signed(deployed
     unsigned = blobs.get(final["document"])
     text = _pdftotext(unsigned)
     assert code in text and "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN" in text and "Nguyễn Văn An" in text
+    # the number is the agency register's next one, given at issue, not on the draft
+    assert final["document_number"] == "01/XNTTHN" and final["register"] == "XNTTHN"
+    assert "Số: 01/XNTTHN" in text and "document_number" not in draft
+    assert "Số: ............/XNTTHN" in _pdftotext(blobs.get(draft["document"]))
     reader = PdfFileReader(io.BytesIO(unsigned))
     xmp = reader.root["/Metadata"].get_object().data  # PDF/A-2b identification, output intent
     assert b'pdfaid:part="2"' in xmp and b'pdfaid:conformance="B"' in xmp
@@ -257,7 +261,7 @@ def test_anyone_can_verify_a_result_by_code_or_by_upload(app, deployed):
     public = app.test_client()
     body = public.get(f"/xac-minh?ma={code}").get_data(as_text=True)
     assert "mọi chữ ký số đều hợp lệ" in body and "Lê Quang Hải" in body
-    assert "Chữ ký số 2 · của cơ quan" in body
+    assert "Chữ ký số 2 · của cơ quan" in body and "<dd>01/XNTTHN</dd>" in body
     assert "Nguyễn Văn An" not in body and "001094012345" not in body  # nothing of the applicant
 
     def upload(data: bytes, name: str = "ket-qua.pdf"):
@@ -276,6 +280,26 @@ def test_anyone_can_verify_a_result_by_code_or_by_upload(app, deployed):
     assert r.status_code == 400 and "Tệp không phải là PDF." in r.get_data(as_text=True)
     body = public.get("/xac-minh?ma=UBND-PHK-000000-9999").get_data(as_text=True)
     assert "Không có văn bản kết quả đã ký số nào mang mã hồ sơ này." in body
+
+
+def test_the_register_lists_each_number_given_and_the_dossier_page_shows_it(app, people, deployed):
+    first, second = (drive(deployed, SCENARIO, "approve") for _ in range(2))
+    leader = _officer(app, "lanhdao")
+    body = leader.get("/can-bo/so-van-ban").get_data(as_text=True)
+    rows = re.findall(r'<tr data-number="(\d+)">.*?<b>([^<]+)</b>.*?>(UBND-PHK-[0-9-]+)</a>', body, re.S)
+    assert rows == [("2", "02/XNTTHN", second), ("1", "01/XNTTHN", first)]
+    assert "Sổ XNTTHN của UBND-PHK, năm" in body and "2 số đã cấp." in body
+    assert "XNTTHN · UBND-PHK — Cấp Giấy xác nhận tình trạng hôn nhân</option>" in body
+    # the signed versions carry the number of the rendering they sign
+    page = leader.get(f"/can-bo/ho-so/{second}").get_data(as_text=True)
+    assert page.count("Số 02/XNTTHN") == 3  # final, leader-signed, agency-signed
+    empty = leader.get("/can-bo/so-van-ban?nam=2001").get_data(as_text=True)
+    assert "Chưa có văn bản nào được cấp số trong năm 2001." in empty
+    leader.get("/lang/en")
+    assert "Register of issued results" in leader.get("/can-bo/so-van-ban").get_data(as_text=True)
+    citizen = app.test_client()
+    login(citizen, "congdan")
+    assert citizen.get("/can-bo/so-van-ban").status_code == 403
 
 
 def test_pki_commands_init_issue_list_and_revoke(db_url, sessions, people, tmp_path, monkeypatch):

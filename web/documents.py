@@ -25,6 +25,7 @@ class DocumentVersion:
     made_at: datetime | None
     element_id: str
     signature: dict[str, Any] | None = None
+    number: str | None = None  # số văn bản from the agency's register, once issued
 
     @property
     def filename(self) -> str:
@@ -33,7 +34,7 @@ class DocumentVersion:
             else f"{suffix}-{self.sha256[:12]}"
 
 
-def _version(job: Job) -> DocumentVersion | None:
+def _version(job: Job, number: str | None) -> DocumentVersion | None:
     result = job.result or {}
     if not isinstance(result.get("document"), str):
         return None
@@ -49,15 +50,24 @@ def _version(job: Job) -> DocumentVersion | None:
     return DocumentVersion(
         sha256=result["document"], media_type=str(result.get("media_type") or "application/pdf"),
         size=int(result.get("bytes") or 0), kind=kind, made_at=job.finished_at,
-        element_id=job.element_id, signature=signature)
+        element_id=job.element_id, signature=signature,
+        number=None if kind == "draft" else number)
 
 
 def dossier_documents(session: Session, dossier_id: int) -> list[DocumentVersion]:
-    """Every document version of the dossier, oldest first."""
+    """Every document version of the dossier, oldest first. A signed version carries the
+    number of the rendering it signs."""
     jobs = session.scalars(select(Job).where(
         Job.dossier_id == dossier_id, Job.operator.in_(DOCUMENT_OPERATORS), Job.status == "done",
     ).order_by(Job.finished_at, Job.id))
-    return [v for v in (_version(j) for j in jobs) if v is not None]
+    versions, number = [], None
+    for job in jobs:
+        if job.operator == "result.render" and not (job.result or {}).get("draft"):
+            number = (job.result or {}).get("document_number")
+        version = _version(job, number)
+        if version is not None:
+            versions.append(version)
+    return versions
 
 
 def latest(session: Session, dossier_id: int, kind: str) -> DocumentVersion | None:

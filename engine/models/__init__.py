@@ -10,6 +10,7 @@ from .event import Event
 from .job import Incident, Job, Timer
 from .payment import Payment, PaymentNotice, Refund
 from .procedure import Procedure, ProcedureVersion
+from .register import RegisterCounter, RegisterEntry
 from .reminder import SlaReminder
 from .signing_grant import SigningGrant
 from .task import HumanTask
@@ -21,4 +22,5 @@ __all__ = [
     "DemoMail", "DemoPortalReceipt", "PortalUpdate", "SentMessage", "Shipment",
     "ApologySlip", "LateMark", "SlaReminder",
     "Payment", "PaymentNotice", "Refund",
+    "RegisterCounter", "RegisterEntry",
 ]

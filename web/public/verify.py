@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engine import blobs
 from engine.models import Dossier, Job
+from engine.registers import numbers_of
 
 from ..documents import latest
 from ..extensions import limiter
@@ -31,14 +32,15 @@ def _issued(sha256: str) -> Dossier | None:
 def _page(*, code: str = "", checked: Checked | None = None, error: str | None = None,
           dossier: Dossier | None = None, sha256: str | None = None, searched: bool = False,
           status: int = 200) -> tuple[str, int]:
-    name = None
+    name, numbers = None, []
     if dossier is not None:
         settings = dossier.procedure_version.settings
         name = settings.get("result_name_en" if select_locale() == "en" else "result_name_vi") \
             or settings.get("result_name_vi")
+        numbers = [entry.text for entry in numbers_of(db(), dossier.id)]
     return render_template("public/verify.html", code=code, checked=checked, error=error,
                            dossier=dossier, sha256=sha256, searched=searched,
-                           procedure_name=name), status
+                           procedure_name=name, numbers=numbers), status
 
 
 def _no_check() -> bool:
