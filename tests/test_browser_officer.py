@@ -77,7 +77,7 @@ def test_reception_receives_specialist_asks_for_more_leader_approves(
     page.click("button.decision:text-is('Yêu cầu bổ sung')")
     assert "Biểu mẫu còn lỗi" in page.inner_text("main")
     field = page.locator("[data-field=yeu_cau_bo_sung_tham_dinh]")
-    assert "Trường này bắt buộc." in field.inner_text()
+    assert "Bắt buộc nhập." in field.inner_text()
     screens.shot(page, "review-errors")
     page.fill("[name=y_kien_tham_dinh]", "Cần xác nhận nơi cư trú trước đây.")
     page.fill("[name=yeu_cau_bo_sung_tham_dinh]",

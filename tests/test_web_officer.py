@@ -205,7 +205,7 @@ def test_invalid_task_data_is_shown_again_with_errors_and_nothing_changes(app, d
     body = r.get_data(as_text=True)
     assert r.status_code == 400
     field = re.search(r'data-field="noi_dung_yeu_cau_bo_sung">.*?</div>', body, re.S).group(0)
-    assert "has-error" in body and "Trường này bắt buộc." in field
+    assert "has-error" in body and "Bắt buộc nhập." in field
     assert "Ghi chú giữ lại" in body
     assert re.search(r'value="to_khai" checked', body)
     assert task(sessions, code, "reception").state == "open"
@@ -342,7 +342,7 @@ def test_walk_in_with_errors_shows_them_and_creates_nothing(app, deployed):
     r = client.post(path, data=form, content_type="multipart/form-data")
     body = r.get_data(as_text=True)
     assert r.status_code == 400
-    assert "Không đúng định dạng." in body and "Trường này bắt buộc." in body
+    assert "Không đúng định dạng, xem hướng dẫn của ô nhập." in body and "Bắt buộc nhập." in body
     assert "không phải PDF, JPEG hoặc PNG" in body and "001190000111" not in body
     assert "Bổ túc hồ sơ xin việc" in body
     with transaction(sessions) as s:

@@ -17,13 +17,13 @@ from engine.errors import NotFound
 from engine.fees import compute_fee
 from engine.models import Attachment, Dossier, Draft, User
 
+from ..form_errors import field_messages, summary
 from ..i18n import select_locale
 from ..identity import db, require_role
 from ..schema_form import fields, flat_values, parse
 from .blueprint import bp
 from .data_view import rows
 from .files import by_document, missing_documents, store_uploads, upload_field
-from .form_errors import field_messages, summary
 from .procedure_info import describe, documents
 
 APPLICANT_PATHS = {"name": "ho_ten", "id_number": "so_dinh_danh", "phone": "so_dien_thoai"}

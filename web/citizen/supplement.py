@@ -12,13 +12,13 @@ from engine.errors import NotFound
 from engine.models import HumanTask
 
 from ..access import task_authority
+from ..form_errors import field_messages, summary
 from ..i18n import select_locale
 from ..identity import db, require_role
 from ..schema_form import flat_values, parse
 from .blueprint import bp
 from .dossiers import render_dossier
 from .files import store_uploads, upload_field
-from .form_errors import field_messages, summary
 from .ownership import my_dossier
 from .supplement_info import supplement_form
 

@@ -23,12 +23,12 @@ from signing import WrongPassphrase
 
 from .. import schema_form, signing_keys
 from ..documents import latest
+from ..form_errors import refusal_messages
 from ..formats import vn_date, vn_datetime
 from ..i18n import select_locale
 from ..identity import db, require_role
 from . import OFFICER_ROLES, bp
 from .dossier_view import dossier_context
-from .field_messages import field_errors
 from .people import ClaimedByOther, actor_name, authority, full_names
 from .task_form import build
 
@@ -173,7 +173,9 @@ def complete(task_id: int) -> Response | tuple[str, int]:
     except InvalidInput as invalid:
         g.rollback = True
         s.rollback()
-        return _page(find_task(s, task_id), values=values, errors=field_errors(invalid.errors),
+        validator = procedure.form_validator(task.form) if task.form in procedure.forms else None
+        errors = refusal_messages(validator, data, invalid.errors, select_locale())
+        return _page(find_task(s, task_id), values=values, errors=errors,
                      status=400, problem=gettext("Biểu mẫu còn lỗi, vui lòng kiểm tra các trường "
                                                  "được đánh dấu."))
     except SlipRequired:

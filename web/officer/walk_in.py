@@ -10,18 +10,17 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import forms
 from engine.bundle import Procedure
 from engine.drafts import add_attachment, save_draft, submit_draft
 from engine.errors import Forbidden, InvalidInput
 from engine.procedures import latest_version, list_versions, load_version
 
 from .. import schema_form
+from ..form_errors import field_messages, refusal_messages
 from ..i18n import select_locale
 from ..identity import db, require_role
 from ..uploads import read_upload
 from . import bp
-from .field_messages import field_errors
 from .procedure_info import localized
 
 
@@ -85,7 +84,8 @@ def walk_in(procedure_code: str) -> Response | tuple[str, int]:
     if request.method == "GET":
         return _form_page(procedure, defaults(procedure.forms[start_form]), {})
     data = schema_form.parse(procedure.forms[start_form], request.form)
-    errors = forms.field_errors(procedure.form_validator(start_form), data)
+    lang, validator = select_locale(), procedure.form_validator(start_form)
+    errors = field_messages(validator, data, lang)
     files = []
     for document in procedure.settings.get("documents", []):
         name = f"doc.{document['code']}"
@@ -98,7 +98,7 @@ def walk_in(procedure_code: str) -> Response | tuple[str, int]:
                 for key, reasons in refused.errors.items():
                     errors.setdefault(key, []).extend(reasons)
     if errors:
-        return _form_page(procedure, schema_form.flat_values(data), field_errors(errors), 400)
+        return _form_page(procedure, schema_form.flat_values(data), errors, 400)
     who = current_user.username
     draft = save_draft(s, who, procedure_code, data, channel="counter")
     for code, content, media_type, filename in files:
@@ -108,7 +108,8 @@ def walk_in(procedure_code: str) -> Response | tuple[str, int]:
         dossier = submit_draft(s, draft.id, who, actor=who, applicant_user=None)
     except InvalidInput as invalid:
         g.rollback = True
-        return _form_page(procedure, schema_form.flat_values(data), field_errors(invalid.errors), 400)
+        return _form_page(procedure, schema_form.flat_values(data),
+                          refusal_messages(validator, data, invalid.errors, lang), 400)
     flash(gettext("Đã tạo hồ sơ %(code)s (nộp trực tiếp). Bước kiểm tra, tiếp nhận hồ sơ sẽ "
                   "xuất hiện trong hộp việc.", code=dossier.code))
     if dossier.fee_amount:

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 
-from ..schema_form import Field
+from .schema_form import Field
 
 
 def _prop(root: dict[str, Any], path: list[str]) -> dict[str, Any]:
@@ -84,6 +84,17 @@ def field_messages(validator: Validator, data: Any, lang: str = "vi") -> dict[st
         if message not in bucket:
             bucket.append(message)
     return errors
+
+
+def refusal_messages(validator: Validator | None, data: Any, refused: dict[str, list[str]],
+                     lang: str = "vi") -> dict[str, list[str]]:
+    """Why the engine refused a form, in plain words: the form's own problems as
+    `field_messages` says them, and any other reason (an upload, a rule of the engine)
+    as it was given."""
+    messages = field_messages(validator, data, lang) if validator is not None else {}
+    for key, reasons in refused.items():
+        messages.setdefault(key, list(reasons))
+    return messages
 
 
 def summary(errors: dict[str, list[str]], fields: list[Field], extra_labels: dict[str, str]
