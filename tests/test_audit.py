@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+
 import pytest
 from sqlalchemy import select, update
 
@@ -101,3 +105,63 @@ def test_replay_names_the_first_divergence(finished):
     assert report.event_seq == target.seq
     assert report.expected[1]["element_id"] == "approve_by_leader"
     assert report.found[1]["element_id"] == "review"
+
+
+# -- the auditor's page -------------------------------------------------------------
+
+
+def _auditor(app):
+    from .conftest import login
+
+    return login(app.test_client(), "kiemtoan")
+
+
+def test_auditor_page_shows_the_chain_and_replay_verdicts(app, people, finished):
+    sessions, code = finished
+    auditor = _auditor(app)
+    r = auditor.get(f"/can-bo/ho-so/{code}/kiem-toan")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert 'id="chain-verdict" class="ok"' in body and "Chuỗi sự kiện nguyên vẹn" in body
+    assert 'id="replay-verdict" class="ok"' in body and "cho cùng kết quả ở mọi bước" in body
+    events = len(re.findall(r'<tr id="e\d+" data-seq=', body))
+    assert events == dossier(sessions, code).last_event_seq
+    assert auditor.get(f"/can-bo/ho-so/{code}").get_data(as_text=True).count(
+        f"/can-bo/ho-so/{code}/kiem-toan") == 1  # linked from the dossier page
+    from .conftest import login
+    specialist = login(app.test_client(), "chuyenvien")
+    assert specialist.get(f"/can-bo/ho-so/{code}/kiem-toan").status_code == 403
+    assert specialist.get(f"/can-bo/ho-so/{code}/nhat-ky.json").status_code == 403
+
+
+def test_the_exported_log_can_be_checked_without_motcua(app, people, finished):
+    sessions, code = finished
+    r = _auditor(app).get(f"/can-bo/ho-so/{code}/nhat-ky.json")
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    assert f'filename="{code}-nhat-ky.json"' in r.headers["Content-Disposition"]
+    log = json.loads(r.get_data(as_text=True))
+    prev = log["genesis"]
+    for expected_seq, event in enumerate(log["events"], start=1):
+        # the rule the export states, written out here independently of engine.events
+        body = json.dumps({"dossier": log["dossier"], "seq": event["seq"], "at": event["at"],
+                           "actor": event["actor"], "type": event["type"],
+                           "payload": event["payload"]},
+                          sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert event["seq"] == expected_seq and event["prev_hash"] == prev
+        assert hashlib.sha256((prev + body).encode()).hexdigest() == event["hash"]
+        prev = event["hash"]
+    assert prev == log["head"] and log["procedure"]["code"] == "mini"
+
+
+def test_auditor_page_names_the_first_edited_event(app, people, finished):
+    sessions, code = finished
+    with transaction(sessions) as s:
+        target = s.scalar(select(Event).where(Event.type == "task_completed").order_by(Event.seq))
+        seq = target.seq
+        forged = dict(target.payload, data={"reception_decision": "refuse"})
+    _tamper(sessions, code, lambda did: update(Event).where(
+        Event.dossier_id == did, Event.seq == seq).values(payload=forged))
+    body = _auditor(app).get(f"/can-bo/ho-so/{code}/kiem-toan").get_data(as_text=True)
+    assert 'id="chain-verdict" class="bad"' in body
+    assert f"Chuỗi sự kiện KHÔNG nguyên vẹn từ sự kiện {seq}." in body
+    assert f'<tr id="e{seq}" data-seq="{seq}" class="bad">' in body

@@ -23,3 +23,6 @@ def test_board_reports_ratings_per_procedure(app, sessions, people):
     assert "Mức độ hài lòng theo thủ tục" in page
     row = page.split("Cấp Giấy xác nhận tình trạng hôn nhân</td>")[-1].split("</tr>")[0]
     assert "<td>2</td>" in row and "<td>4.5</td>" in row
+    # an auditor follows a dossier from the board to its page (and its audit)
+    board = login(app.test_client(), "kiemtoan").get("/board").get_data(as_text=True)
+    assert f'<a href="/can-bo/ho-so/{codes[0]}"><code>{codes[0]}</code></a>' in board

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from engine import procedures
@@ -13,6 +14,7 @@ from engine.overdue import on_time_stats
 from ..access import today
 from ..citizen.ratings import rating_summary
 from ..identity import db, require_role
+from ..officer.dossier_pages import SEES_FILES
 
 bp = Blueprint("board", __name__)
 
@@ -30,4 +32,5 @@ def index() -> str:
                          .where(Incident.resolved_at.is_(None)))
     return render_template("status.html", versions=versions, dossiers=dossiers, tasks=tasks,
                            incidents=incidents, ratings=rating_summary(s),
-                           on_time=on_time_stats(s, load_calendar(s), today()))
+                           on_time=on_time_stats(s, load_calendar(s), today()),
+                           sees_dossiers=any(current_user.has_role(r) for r in SEES_FILES))

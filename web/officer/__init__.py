@@ -27,10 +27,12 @@ def slip_time(value: datetime | None) -> str:
 
 def register(app: Flask) -> None:
     from . import (  # noqa: F401
+        audit_pages,
         delegation_pages,
         document_pages,
         dossier_pages,
         inbox_page,
+        register_pages,
         slip_pages,
         task_pages,
         walk_in,

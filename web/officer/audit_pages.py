@@ -1,0 +1,69 @@
+"""An auditor's view of one dossier: the raw event log with its hash chain, whether the
+chain is intact, and whether re-running the recorded inputs on the pinned procedure
+version gives the same history; the log can be taken away as JSON and checked elsewhere."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, render_template
+from flask_login import current_user
+
+from engine.events import GENESIS, history, verify_chain
+from engine.officers import record_view
+from engine.procedures import load_version
+from engine.replay import replay
+from engine.runner import get_dossier
+
+from ..access import check_dossier_visible
+from ..documents import dossier_documents
+from ..identity import db, require_role
+from . import bp
+from .procedure_info import localized
+
+AUDITS = ("auditor", "admin")
+HASH_RULE = ("hash = sha256(prev_hash + canonical JSON of {dossier, seq, at, actor, type, "
+             "payload}), keys sorted, separators ',' ':', UTF-8; the first prev_hash is 64 zeros")
+
+
+@bp.get("/ho-so/<code>/kiem-toan", endpoint="audit")
+@require_role(*AUDITS)
+def audit_page(code: str) -> str:
+    s = db()
+    dossier = get_dossier(s, code)
+    check_dossier_visible(s, current_user, dossier)
+    record_view(s, dossier.id, current_user.username)  # an audit is a look at the dossier too
+    procedure = load_version(s, dossier.procedure_version_id)
+    events = [(e, json.dumps(e.payload, ensure_ascii=False, indent=1, sort_keys=True))
+              for e in history(s, dossier.id)]
+    return render_template(
+        "officer/audit.html", dossier=dossier, events=events,
+        chain=verify_chain(s, dossier), replayed=replay(s, dossier),
+        version=dossier.procedure_version, procedure_name=localized(procedure.settings, "name"),
+        document_versions=dossier_documents(s, dossier.id), hash_rule=HASH_RULE)
+
+
+@bp.get("/ho-so/<code>/nhat-ky.json", endpoint="audit_log")
+@require_role(*AUDITS)
+def audit_log(code: str) -> Response:
+    s = db()
+    dossier = get_dossier(s, code)
+    check_dossier_visible(s, current_user, dossier)
+    record_view(s, dossier.id, current_user.username)
+    version = dossier.procedure_version
+    body = {
+        "dossier": dossier.code,
+        "procedure": {"code": version.procedure.code, "version": version.version,
+                      "content_hash": version.content_hash},
+        "hash_rule": HASH_RULE,
+        "genesis": GENESIS,
+        "head": dossier.last_event_hash,
+        "events": [{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "type": e.type,
+                    "payload": e.payload, "prev_hash": e.prev_hash, "hash": e.hash}
+                   for e in history(s, dossier.id)],
+    }
+    response = Response(json.dumps(body, ensure_ascii=False, indent=1),
+                        mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{dossier.code}-nhat-ky.json"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
