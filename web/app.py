@@ -135,13 +135,13 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    from . import admin, api, citizen, delivery, officer, public
+    from . import admin, analyst, api, citizen, delivery, officer, public
     from .auth import bp as auth_bp
     from .board import bp as board_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(board_bp)
-    for actor in (citizen, public, officer, admin, api, delivery):
+    for actor in (citizen, public, officer, admin, api, delivery, analyst):
         actor.register(app)
     from . import payments, sandbox_bank
 
