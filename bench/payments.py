@@ -20,13 +20,12 @@ import sys
 import tempfile
 import time
 import urllib.parse
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from bench_db import backends, percentile, scratch_database  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from connectors import register_all  # noqa: E402
 from connectors.payment import current_gateway  # noqa: E402
@@ -37,13 +36,6 @@ from engine.models import Payment  # noqa: E402
 from engine.payments import GatewayWord  # noqa: E402
 from engine.scenario import all_scenarios  # noqa: E402
 from engine.worker import run_once  # noqa: E402
-
-PG_URL = os.environ.get("MOTCUA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def ipn(reference: str, amount: int) -> str:
@@ -98,18 +90,6 @@ def run(url: str, n: int) -> dict[str, float]:
             "per_s": 1000 * len(timings) / sum(timings), "replay": statistics.median(replays)}
 
 
-def backends(tmp: Path) -> list[tuple[str, str, object]]:
-    found: list[tuple[str, str, object]] = [("SQLite (WAL)", f"sqlite:///{tmp / 'bench.db'}", None)]
-    try:
-        admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        found.append(("PostgreSQL", PG_URL, admin))
-    except Exception as exc:  # noqa: BLE001
-        print(f"(PostgreSQL skipped: {exc.__class__.__name__})")
-    return found
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100)
@@ -123,19 +103,8 @@ def main() -> None:
         for label, url, admin in backends(tmp):
             runs = []
             for i in range(args.repeat):
-                if admin is None:
-                    target = f"sqlite:///{tmp / f'bench{i}.db'}"
-                else:
-                    name = f"motcua_bench_{uuid.uuid4().hex[:10]}"
-                    with admin.connect() as conn:  # type: ignore[attr-defined]
-                        conn.execute(text(f'CREATE DATABASE "{name}"'))
-                    target = make_url(url).set(database=name).render_as_string(hide_password=False)
-                try:
+                with scratch_database(url, admin, tmp, i) as target:
                     runs.append(run(target, args.n))
-                finally:
-                    if admin is not None:
-                        with admin.connect() as conn:  # type: ignore[attr-defined]
-                            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             pick = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             print(f"{label:16} {pick['median']:10.2f} {pick['p95']:8.2f} {pick['per_s']:7.1f} "
                   f"{pick['replay']:10.2f}")
