@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden
 from engine.models import Dossier, HumanTask, User
-from engine.officers import delegators_for
+from engine.officers import delegators_for, record_view
 from engine.procedures import load_version
+from engine.runner import get_dossier
 
 from .formats import VN
 from .identity import Actor
@@ -80,3 +81,12 @@ def check_dossier_visible(session: Session, actor: Actor, dossier: Dossier) -> N
         if any(_holds(roles, role, dept) for role, dept in pairs):
             return
     raise Forbidden("you have no access to this dossier", dossier=dossier.code)
+
+
+def open_dossier(session: Session, actor: Actor, code: str) -> Dossier:
+    """The dossier an officer or auditor opens: refused unless they may see it, and the
+    look recorded in its history ('who has viewed it')."""
+    dossier = get_dossier(session, code)
+    check_dossier_visible(session, actor, dossier)
+    record_view(session, dossier.id, actor.username)
+    return dossier

@@ -8,6 +8,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import defer, load_only
 from werkzeug.wrappers import Response
 
 from connectors import register_all
@@ -37,9 +38,15 @@ def _versions(s: Any, code: str) -> tuple[Procedure, list[ProcedureVersion]]:
     row = s.scalar(select(Procedure).where(Procedure.code == code))
     if row is None:
         raise NotFound(f"procedure {code!r} is not deployed", procedure=code)
-    versions = list(s.scalars(select(ProcedureVersion).where(
-        ProcedureVersion.procedure_id == row.id).order_by(ProcedureVersion.version.desc())))
+    # a version's files (~100 kB) are read only for the versions a page shows
+    versions = list(s.scalars(select(ProcedureVersion).options(defer(ProcedureVersion.files))
+                              .where(ProcedureVersion.procedure_id == row.id)
+                              .order_by(ProcedureVersion.version.desc())))
     return row, versions
+
+
+def _can_deploy() -> bool:
+    return any(current_user.has_role(r) for r in DEPLOYERS)
 
 
 @bp.get("", endpoint="index")
@@ -47,15 +54,20 @@ def _versions(s: Any, code: str) -> tuple[Procedure, list[ProcedureVersion]]:
 def index() -> str:
     s = db()
     usage = _usage(s)
+    versions_of: dict[int, list[ProcedureVersion]] = {}
+    for version in s.scalars(select(ProcedureVersion).options(
+            load_only(ProcedureVersion.procedure_id, ProcedureVersion.version,
+                      ProcedureVersion.deployed_at, ProcedureVersion.deployed_by))
+            .order_by(ProcedureVersion.version)):
+        versions_of.setdefault(version.procedure_id, []).append(version)
     rows = []
     for proc in s.scalars(select(Procedure).order_by(Procedure.code)):
-        versions = sorted(proc.versions, key=lambda v: v.version)
-        latest = versions[-1] if versions else None
+        versions = versions_of.get(proc.id, [])
         counts = [usage.get(v.id, (0, 0)) for v in versions]
-        rows.append({"procedure": proc, "latest": latest, "versions": len(versions),
-                     "dossiers": sum(c[0] for c in counts), "open": sum(c[1] for c in counts)})
-    return render_template("analyst/index.html", rows=rows,
-                           can_deploy=any(current_user.has_role(r) for r in DEPLOYERS))
+        rows.append({"procedure": proc, "latest": versions[-1] if versions else None,
+                     "versions": len(versions), "dossiers": sum(c[0] for c in counts),
+                     "open": sum(c[1] for c in counts)})
+    return render_template("analyst/index.html", rows=rows, can_deploy=_can_deploy())
 
 
 @bp.get("/<code>", endpoint="procedure")
@@ -70,7 +82,7 @@ def procedure_page(code: str) -> str:
     return render_template(
         "analyst/procedure.html", procedure=row, versions=versions, shown=shown,
         usage=_usage(s), diagram=diagram_svg(shown.files, title=row.name_vi),
-        can_deploy=any(current_user.has_role(r) for r in DEPLOYERS))
+        can_deploy=_can_deploy())
 
 
 @bp.get("/<code>/so-sanh", endpoint="compare")

@@ -10,12 +10,10 @@ from flask import Response, render_template
 from flask_login import current_user
 
 from engine.events import GENESIS, history, verify_chain
-from engine.officers import record_view
 from engine.procedures import load_version
 from engine.replay import replay
-from engine.runner import get_dossier
 
-from ..access import check_dossier_visible
+from ..access import open_dossier
 from ..documents import dossier_documents
 from ..identity import db, require_role
 from . import bp
@@ -30,9 +28,7 @@ HASH_RULE = ("hash = sha256(prev_hash + canonical JSON of {dossier, seq, at, act
 @require_role(*AUDITS)
 def audit_page(code: str) -> str:
     s = db()
-    dossier = get_dossier(s, code)
-    check_dossier_visible(s, current_user, dossier)
-    record_view(s, dossier.id, current_user.username)  # an audit is a look at the dossier too
+    dossier = open_dossier(s, current_user, code)  # an audit is a look at the dossier too
     procedure = load_version(s, dossier.procedure_version_id)
     events = [(e, json.dumps(e.payload, ensure_ascii=False, indent=1, sort_keys=True))
               for e in history(s, dossier.id)]
@@ -47,9 +43,7 @@ def audit_page(code: str) -> str:
 @require_role(*AUDITS)
 def audit_log(code: str) -> Response:
     s = db()
-    dossier = get_dossier(s, code)
-    check_dossier_visible(s, current_user, dossier)
-    record_view(s, dossier.id, current_user.username)
+    dossier = open_dossier(s, current_user, code)
     version = dossier.procedure_version
     body = {
         "dossier": dossier.code,

@@ -10,10 +10,9 @@ from flask_login import current_user
 from engine import blobs
 from engine.errors import NotFound
 from engine.models import Attachment
-from engine.officers import record_view
 from engine.runner import get_dossier
 
-from ..access import check_dossier_visible
+from ..access import check_dossier_visible, open_dossier
 from ..i18n import select_locale
 from ..identity import db, require_role
 from . import OFFICER_ROLES, bp
@@ -28,9 +27,7 @@ SEES_FILES = (*OFFICER_ROLES, "admin", "auditor")  # check_dossier_visible decid
 @require_role(*SEES_FILES)
 def dossier_page(code: str) -> str:
     s = db()
-    dossier = get_dossier(s, code)
-    check_dossier_visible(s, current_user, dossier)
-    record_view(s, dossier.id, current_user.username)
+    dossier = open_dossier(s, current_user, code)
     context = dossier_context(s, dossier, select_locale())
     _, acting = officer_scope(s, current_user)
     mine = {t.id for t in context["tasks"] if t.state == "open" and t.role != "citizen"
