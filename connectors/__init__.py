@@ -7,6 +7,8 @@ def register_all() -> None:
     from engine.worker_loop import register_daily
 
     from . import delivery, fees, notify, portal_sync, render, sign  # noqa: F401  (registration on import)
+    from .audit_seal import daily_duty as seal_logs
     from .payment.reconcile import daily_duty
 
     register_daily("payment_reconciliation", daily_duty)
+    register_daily("audit_seal", seal_logs)

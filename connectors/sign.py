@@ -47,7 +47,7 @@ def _dossier_id(ctx: JobContext) -> int:
         return session.scalars(select(Dossier.id).where(Dossier.code == ctx.dossier_code)).one()
 
 
-def _timestamper(pki):  # type: ignore[no-untyped-def]
+def timestamper(pki):  # type: ignore[no-untyped-def]
     url = config.tsa_url()
     return http_timestamper(url) if url else InProcessTimeStamper(timestamp_authority(pki))
 
@@ -73,7 +73,7 @@ def _sign(ctx: JobContext, signer: KeyPairSigner, who: str, pdf: bytes, field: s
     try:
         signed = sign_pdf(
             pdf, signer, level=level, field=field,
-            timestamper=_timestamper(pki) if level != "B-B" else None,
+            timestamper=timestamper(pki) if level != "B-B" else None,
             trust=pki.trust(ocsp_for=[cert, pki.tsa.cert]) if level in ("B-LT", "B-LTA") else None,
             reason=reason, location=ctx.settings.get("locality_vi"), title=title,
         )

@@ -61,14 +61,24 @@ def register_hourly(name: str, duty: Duty) -> None:
 
 def hourly_duties(factory: sessionmaker[Session], settings: WorkerSettings | None = None) -> None:
     """Run the hourly duties once (the demo's in-process scheduler calls this)."""
+    _run_duties(factory, HOURLY_DUTIES, "hourly", settings)
+
+
+def daily_duties(factory: sessionmaker[Session], settings: WorkerSettings | None = None) -> None:
+    """Run the daily duties once (the demo's in-process scheduler calls this)."""
+    _run_duties(factory, DAILY_DUTIES, "daily", settings)
+
+
+def _run_duties(factory: sessionmaker[Session], duties: dict[str, Duty], kind: str,
+                settings: WorkerSettings | None) -> None:
     from .config import worker_settings
 
     settings = settings or worker_settings()
-    for name, duty in list(HOURLY_DUTIES.items()):
+    for name, duty in list(duties.items()):
         try:
-            log.info("hourly duty %s: %s", name, duty(factory, utcnow(), settings))
+            log.info("%s duty %s: %s", kind, name, duty(factory, utcnow(), settings))
         except Exception:
-            log.exception("hourly duty %s failed", name)
+            log.exception("%s duty %s failed", kind, name)
 
 
 class WorkerLoop:

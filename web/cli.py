@@ -11,16 +11,18 @@ from typing import Any
 import click
 from sqlalchemy import select
 
+from connectors.audit_seal import seal_now
 from engine import config, events, outbox, procedures, runner
 from engine.calendar_store import set_day
 from engine.db import transaction
 from engine.errors import MotcuaError
 from engine.events import verify_chain
-from engine.models import Dossier, HumanTask
+from engine.models import Dossier, HumanTask, utcnow
 from engine.replay import replay
 from engine.status import STATUS_NAMES, portal_code
 from engine.worker import run_once
 
+from .seal_checks import seal_verdicts
 from .services import factory
 
 
@@ -331,14 +333,35 @@ def _dossiers(session: Any, code: str | None) -> list[Dossier]:
 @audit.command("verify")
 @click.argument("code", required=False)
 def audit_verify(code: str | None) -> None:
-    """Recompute the hash chain of CODE (or of every dossier)."""
+    """Recompute the hash chain of CODE (or of every dossier), and check every seal over it."""
     bad = 0
     with transaction(factory()) as session:
         for d in _dossiers(session, code):
             report = verify_chain(session, d)
             bad += not report.ok
             click.secho(str(report), fg=None if report.ok else "red")
+            for verdict in seal_verdicts(session, d):
+                proof, token = verdict.proof, verdict.token
+                bad += not verdict.ok
+                why = ("" if verdict.ok else " — " + "; ".join(filter(None, [
+                    None if proof.event_matches else f"event {proof.seq} no longer has the sealed hash",
+                    None if proof.root_matches else "the seal's leaves no longer make its root",
+                    token.reason])))
+                click.secho(f"  sealed {proof.day:%d/%m/%Y} up to event {proof.seq}: "
+                            f"{'intact' if verdict.ok else 'BROKEN'}{why}",
+                            fg=None if verdict.ok else "red")
     sys.exit(1 if bad else 0)
+
+
+@audit.command("seal")
+def audit_seal() -> None:
+    """Seal today's event logs now (the worker does it daily): timestamp the Merkle root
+    of every dossier's chain head that changed since the last seal."""
+    seal = seal_now(factory(), utcnow())
+    if seal is None:
+        click.echo("nothing to seal: today is sealed already, or no log grew since the last seal")
+        return
+    click.echo(f"sealed {seal.leaves} dossier log(s) on {seal.day:%d/%m/%Y}: root {seal.root}")
 
 
 @audit.command("replay")

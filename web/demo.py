@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import organisation_keys
+from connectors.audit_seal import seal_now
 from engine import config, procedures
 from engine.accounts import create_user
 from engine.db import transaction
-from engine.models import Dossier, ProcedureVersion, User
+from engine.models import Dossier, ProcedureVersion, User, utcnow
 from engine.scenario import all_scenarios, drive
 from engine.worker import run_once
-from engine.worker_loop import hourly_duties
+from engine.worker_loop import daily_duties, hourly_duties
 
 from . import signing_keys
 from .app import create_app
@@ -112,6 +113,9 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
     click.echo(f"motcua demo — database {config.database_url()}")
     mail_server = None if seed_only else start_demo_delivery(sessions, host, port)
     seed(sessions)
+    sealed = seal_now(sessions, utcnow())  # so the auditor's page has a seal to show
+    if sealed is not None:
+        click.echo(f"  sealed today's event logs of {sealed.leaves} dossier(s)")
     if seed_only:
         return
     # the in-process worker reaches the sandbox bank's refund API here
@@ -125,6 +129,8 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
                       coalesce=True)
     scheduler.add_job(lambda: hourly_duties(sessions), "interval", hours=1, max_instances=1,
                       coalesce=True, next_run_time=datetime.now(UTC))
+    scheduler.add_job(lambda: daily_duties(sessions), "cron", hour=1, minute=0,
+                      timezone="Asia/Ho_Chi_Minh", max_instances=1, coalesce=True)
     scheduler.start()
     url = f"http://{host}:{port}/"
     click.echo(f"\nServing {url}  (worker in-process: jobs and timers every 2 s, deadline reminders hourly; Ctrl-C to stop)")

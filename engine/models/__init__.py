@@ -12,6 +12,7 @@ from .payment import Payment, PaymentNotice, Refund
 from .procedure import Procedure, ProcedureVersion
 from .register import RegisterCounter, RegisterEntry
 from .reminder import SlaReminder
+from .seal import AuditSeal, SealLeaf
 from .signing_grant import SigningGrant
 from .task import HumanTask
 from .user import ApiToken, Delegation, User, UserRole
@@ -22,5 +23,5 @@ __all__ = [
     "DemoMail", "DemoPortalReceipt", "PortalUpdate", "SentMessage", "Shipment",
     "ApologySlip", "LateMark", "SlaReminder",
     "Payment", "PaymentNotice", "Refund",
-    "RegisterCounter", "RegisterEntry",
+    "RegisterCounter", "RegisterEntry", "AuditSeal", "SealLeaf",
 ]

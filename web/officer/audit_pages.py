@@ -4,11 +4,13 @@ version gives the same history; the log can be taken away as JSON and checked el
 
 from __future__ import annotations
 
+import base64
 import json
 
 from flask import Response, render_template
 from flask_login import current_user
 
+from engine.audit_seals import LEAF_RULE, seal_proofs
 from engine.events import GENESIS, history, verify_chain
 from engine.procedures import load_version
 from engine.replay import replay
@@ -16,6 +18,7 @@ from engine.replay import replay
 from ..access import open_dossier
 from ..documents import dossier_documents
 from ..identity import db, require_role
+from ..seal_checks import seal_verdicts
 from . import bp
 from .procedure_info import localized
 
@@ -36,7 +39,8 @@ def audit_page(code: str) -> str:
         "officer/audit.html", dossier=dossier, events=events,
         chain=verify_chain(s, dossier), replayed=replay(s, dossier),
         version=dossier.procedure_version, procedure_name=localized(procedure.settings, "name"),
-        document_versions=dossier_documents(s, dossier.id), hash_rule=HASH_RULE)
+        document_versions=dossier_documents(s, dossier.id), hash_rule=HASH_RULE,
+        seals=seal_verdicts(s, dossier), leaf_rule=LEAF_RULE)
 
 
 @bp.get("/ho-so/<code>/nhat-ky.json", endpoint="audit_log")
@@ -52,6 +56,12 @@ def audit_log(code: str) -> Response:
         "hash_rule": HASH_RULE,
         "genesis": GENESIS,
         "head": dossier.last_event_hash,
+        "seal_rule": LEAF_RULE,
+        "seals": [{"day": p.day.isoformat(), "sealed_at": p.sealed_at.isoformat(), "tsa": p.tsa,
+                   "seq": p.seq, "head": p.head, "root": p.root,
+                   "path": [{"side": side, "hash": digest} for side, digest in p.path],
+                   "token": base64.b64encode(p.token).decode()}
+                  for p in seal_proofs(s, dossier)],
         "events": [{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "type": e.type,
                     "payload": e.payload, "prev_hash": e.prev_hash, "hash": e.hash}
                    for e in history(s, dossier.id)],

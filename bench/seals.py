@@ -1,0 +1,99 @@
+"""Log seals: what the daily seal and a dossier's seal check cost.
+
+N dossiers in a fresh database; one seal over all their chain heads (read the heads,
+build the Merkle tree, one timestamp from the in-process TSA, store N leaves); then a
+dossier's seal proofs (its leaf, the seal's leaves rebuilt into the root, the path).
+Also the Merkle root alone over 10,000 and 100,000 leaves. Medians of the repeats.
+
+    .venv/bin/python bench/seals.py [--n 2000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_db import backends, scratch_database  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from connectors import register_all  # noqa: E402
+from engine import config, db, migrate, procedures, runner  # noqa: E402
+from engine.audit_seals import make_seal, merkle_root, seal_proofs  # noqa: E402
+from engine.db import transaction  # noqa: E402
+from engine.models import Dossier  # noqa: E402
+from engine.scenario import all_scenarios  # noqa: E402
+from signing import init_pki, load_pki  # noqa: E402
+from signing.timestamp import InProcessTimeStamper, timestamp_authority  # noqa: E402
+from signing.tokens import timestamp_token  # noqa: E402
+
+
+def run(url: str, n: int, stamper: InProcessTimeStamper) -> dict[str, float]:
+    engine = db.make_engine(url)
+    migrate.upgrade(engine)
+    register_all()
+    sessions = db.session_factory(engine)
+    scenario = all_scenarios()["marital_status"]
+    with transaction(sessions) as s:
+        procedures.deploy_path(s, config.PROJECT_ROOT / "processes", "bench")
+        for _ in range(n):
+            runner.submit(s, scenario.procedure, scenario.application, actor="bench",
+                          applicant_user="bench")
+    try:
+        started = time.perf_counter()
+        seal = make_seal(sessions, datetime.now(UTC).date(),
+                         lambda root: (timestamp_token(stamper, root), "bench TSA"))
+        sealing = (time.perf_counter() - started) * 1000
+        assert seal is not None and seal.leaves == n
+        proofs = []
+        with transaction(sessions) as s:
+            for dossier in s.scalars(select(Dossier).limit(20)):
+                started = time.perf_counter()
+                [proof] = seal_proofs(s, dossier)
+                proofs.append((time.perf_counter() - started) * 1000)
+                assert proof.intact
+    finally:
+        engine.dispose()
+    return {"seal": sealing, "proof": statistics.median(proofs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["MOTCUA_INSTANCE"] = folder
+        tmp = Path(folder)
+        init_pki(tmp / "pki", [])
+        stamper = InProcessTimeStamper(timestamp_authority(load_pki(tmp / "pki")))
+        print(f"n={args.n} dossiers, median of {args.repeat} runs")
+        print(f"{'backend':14} {'seal ms':>9} {'per dossier µs':>15} {'proof check ms':>15}")
+        for label, url, admin in backends(tmp):
+            runs = []
+            for i in range(args.repeat):
+                with scratch_database(url, admin, tmp, i) as target:
+                    runs.append(run(target, args.n, stamper))
+            seal = statistics.median(r["seal"] for r in runs)
+            proof = statistics.median(r["proof"] for r in runs)
+            print(f"{label:14} {seal:9.1f} {1000 * seal / args.n:15.1f} {proof:15.2f}")
+        for size in (10_000, 100_000):
+            leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(size)]
+            times = []
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                merkle_root(leaves)
+                times.append((time.perf_counter() - started) * 1000)
+            print(f"Merkle root over {size:,} leaves: median {statistics.median(times):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Daily seals over the event logs. Each dossier's log is a hash chain, but whoever can
+write the database could rewrite a whole chain consistently. So once a day the chain
+heads of every dossier whose log grew are put in a Merkle tree, and a timestamp
+authority signs its root: a log changed after it was sealed no longer leads to a sealed
+head, and no one can get a token for a past day. Each dossier can then be shown, with
+the path from its leaf to the root, to have had that history on that day."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .db import transaction
+from .models import AuditSeal, Dossier, Event, SealLeaf, utcnow
+
+LEAF_RULE = ("leaf = sha256('motcua-leaf' LF code LF seq LF head); parent = sha256(left + "
+             "right) over the raw 32-byte digests; leaves in order of dossier code; an odd "
+             "last node goes up unchanged; the token is an RFC 3161 timestamp over the root")
+
+# (root digest) -> (DER timestamp token over it, the authority's name)
+Timestamp = Callable[[bytes], tuple[bytes, str]]
+
+
+def leaf_hash(code: str, seq: int, head: str) -> bytes:
+    return hashlib.sha256(f"motcua-leaf\n{code}\n{seq}\n{head}".encode()).digest()
+
+
+def merkle_root(leaves: list[bytes]) -> bytes:
+    level = list(leaves)
+    while len(level) > 1:
+        level = [hashlib.sha256(level[i] + level[i + 1]).digest() if i + 1 < len(level)
+                 else level[i] for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def merkle_path(leaves: list[bytes], index: int) -> list[tuple[str, str]]:
+    """The siblings from leaf `index` up to the root: ("L" or "R", hex digest)."""
+    path, level = [], list(leaves)
+    while len(level) > 1:
+        sibling = index ^ 1
+        if sibling < len(level):
+            path.append(("L" if sibling < index else "R", level[sibling].hex()))
+        level = [hashlib.sha256(level[i] + level[i + 1]).digest() if i + 1 < len(level)
+                 else level[i] for i in range(0, len(level), 2)]
+        index //= 2
+    return path
+
+
+def root_from_path(leaf: bytes, path: list[tuple[str, str]]) -> bytes:
+    node = leaf
+    for side, sibling in path:
+        other = bytes.fromhex(sibling)
+        node = hashlib.sha256(other + node if side == "L" else node + other).digest()
+    return node
+
+
+@dataclass(frozen=True)
+class Pending:
+    day: date
+    leaves: list[tuple[int, str, int, str]]  # dossier id, code, seq, head
+
+    @property
+    def root(self) -> bytes:
+        return merkle_root([leaf_hash(code, seq, head) for _, code, seq, head in self.leaves])
+
+
+def pending_seal(session: Session, day: date) -> Pending | None:
+    """What a seal for `day` would cover: every dossier whose log grew since it was last
+    sealed. None when that day is sealed already or nothing grew."""
+    if session.scalar(select(AuditSeal.id).where(AuditSeal.day == day)) is not None:
+        return None
+    sealed = (select(SealLeaf.dossier_id, func.max(SealLeaf.seq).label("seq"))
+              .group_by(SealLeaf.dossier_id).subquery())
+    rows = session.execute(
+        select(Dossier.id, Dossier.code, Dossier.last_event_seq, Dossier.last_event_hash)
+        .outerjoin(sealed, sealed.c.dossier_id == Dossier.id)
+        .where(Dossier.last_event_seq > func.coalesce(sealed.c.seq, 0))
+        .order_by(Dossier.code))
+    leaves = [(did, code, seq, head) for did, code, seq, head in rows]
+    return Pending(day, leaves) if leaves else None
+
+
+def make_seal(factory: sessionmaker[Session], day: date, timestamp: Timestamp,
+              at: datetime | None = None) -> AuditSeal | None:
+    """Seal `day`: read the heads, have the root timestamped (outside any transaction),
+    store the seal. None when there is nothing to seal or another worker sealed it."""
+    with transaction(factory) as session:
+        pending = pending_seal(session, day)
+    if pending is None:
+        return None
+    root = pending.root
+    token, tsa = timestamp(root)
+    try:
+        with transaction(factory) as session:
+            seal = AuditSeal(day=day, sealed_at=at or utcnow(), leaves=len(pending.leaves),
+                             root=root.hex(), token=token, tsa=tsa[:300])
+            session.add(seal)
+            session.flush()
+            session.add_all(SealLeaf(seal_id=seal.id, dossier_id=did, dossier_code=code,
+                                     seq=seq, head=head)
+                            for did, code, seq, head in pending.leaves)
+        return seal
+    except IntegrityError:
+        return None  # the same day sealed by another worker a moment ago
+
+
+@dataclass(frozen=True)
+class SealProof:
+    """What one seal says of one dossier, and whether the database still agrees."""
+
+    seal_id: int
+    day: date
+    sealed_at: datetime
+    tsa: str
+    seq: int
+    head: str
+    root: str
+    token: bytes = field(repr=False)
+    path: list[tuple[str, str]] = field(default_factory=list)
+    event_matches: bool = False  # the dossier's event `seq` still has hash `head`
+    root_matches: bool = False  # the seal's stored leaves still make its root
+
+    @property
+    def intact(self) -> bool:
+        return self.event_matches and self.root_matches
+
+
+def seal_proofs(session: Session, dossier: Dossier) -> list[SealProof]:
+    proofs = []
+    for leaf in session.scalars(select(SealLeaf).where(SealLeaf.dossier_id == dossier.id)
+                                .order_by(SealLeaf.seal_id)):
+        seal = session.get(AuditSeal, leaf.seal_id)
+        if seal is None:
+            continue
+        siblings = list(session.execute(select(SealLeaf.dossier_code, SealLeaf.seq, SealLeaf.head)
+                                        .where(SealLeaf.seal_id == seal.id)
+                                        .order_by(SealLeaf.dossier_code)))
+        hashes = [leaf_hash(code, seq, head) for code, seq, head in siblings]
+        index = next((i for i, (code, _, _) in enumerate(siblings) if code == leaf.dossier_code), 0)
+        event_hash = session.scalar(select(Event.hash).where(
+            Event.dossier_id == dossier.id, Event.seq == leaf.seq))
+        own = leaf_hash(dossier.code, leaf.seq, leaf.head)
+        path = merkle_path(hashes, index)
+        proofs.append(SealProof(
+            seal_id=seal.id, day=seal.day, sealed_at=seal.sealed_at, tsa=seal.tsa, seq=leaf.seq,
+            head=leaf.head, root=seal.root, token=seal.token, path=path,
+            event_matches=event_hash == leaf.head,
+            root_matches=bool(hashes) and merkle_root(hashes).hex() == seal.root
+            and root_from_path(own, path).hex() == seal.root))
+    return proofs
