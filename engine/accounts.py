@@ -12,6 +12,7 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from . import account_log
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import ApiToken, User, UserRole, utcnow
 
@@ -21,8 +22,10 @@ _hasher = PasswordHasher()
 
 def create_user(session: Session, username: str, full_name: str, password: str | None,
                 roles: list[tuple[str, str]], email: str | None = None,
-                phone: str | None = None, id_number: str | None = None) -> User:
-    """Create a user with (role, department) pairs; refuse a taken username."""
+                phone: str | None = None, id_number: str | None = None,
+                by: str | None = None) -> User:
+    """Create a user with (role, department) pairs; refuse a taken username. `by` is who
+    made the account (None: the person registered themselves)."""
     if session.scalar(select(User).where(User.username == username.strip().lower())) is not None:
         raise Conflict(f"user {username!r} already exists", user=username)
     for role, _ in roles:
@@ -35,6 +38,8 @@ def create_user(session: Session, username: str, full_name: str, password: str |
     user.roles = [UserRole(role=role, department=dept) for role, dept in roles]
     session.add(user)
     session.flush()
+    account_log.record(session, "account_created", username,
+                       {"roles": [list(pair) for pair in normalise_roles(roles)]}, by or username)
     return user
 
 
@@ -154,6 +159,7 @@ def set_roles(session: Session, user: User, roles: list[tuple[str, str]],
     """Replace the user's (role, department) pairs. Pairs kept stay the same rows;
     the last active administrator cannot lose the admin role."""
     wanted = normalise_roles(roles)
+    before = sorted((r.role, r.department) for r in user.roles)
     if not any(role == "admin" for role, _ in wanted):
         _keep_an_admin(session, user)
     current = {(r.role, r.department): r for r in user.roles}
@@ -165,6 +171,10 @@ def set_roles(session: Session, user: User, roles: list[tuple[str, str]],
         if (role, department) not in current:
             user.roles.append(UserRole(role=role, department=department))
     session.flush()
+    if sorted(wanted) != before:
+        account_log.record(session, "roles_changed", user.username,
+                           {"before": [list(p) for p in before],
+                            "after": [list(p) for p in sorted(wanted)]}, by)
     log.info("roles of %s set to %s by %s", user.username, wanted, by)
     return user
 
@@ -182,11 +192,14 @@ def deactivate_user(session: Session, user: User, by: str | None = None,
             ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
         token.revoked_at = at
     session.flush()
+    account_log.record(session, "deactivated", user.username, {}, by, at)
     log.info("user %s deactivated by %s", user.username, by)
     return user
 
 
 def reactivate_user(session: Session, user: User, by: str | None = None) -> User:
+    if not user.active:
+        account_log.record(session, "reactivated", user.username, {}, by)
     user.active = True
     user.failed_logins, user.locked_until = 0, None
     session.flush()
@@ -196,6 +209,9 @@ def reactivate_user(session: Session, user: User, by: str | None = None) -> User
 
 def unlock_user(session: Session, user: User, by: str | None = None) -> User:
     """Lift a lock-out after too many wrong passwords."""
+    if user.locked_until is not None:
+        account_log.record(session, "unlocked", user.username,
+                           {"locked_until": user.locked_until.isoformat()}, by)
     user.failed_logins, user.locked_until = 0, None
     session.flush()
     log.info("user %s unlocked by %s", user.username, by)
@@ -233,6 +249,8 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
     token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(clear), created_at=utcnow())
     session.add(token)
     session.flush()
+    account_log.record(session, "api_token_created", user.username,
+                       {"token_id": token.id, "name": name}, user.username)
     return token, clear
 
 
@@ -271,4 +289,7 @@ def revoke_api_token(session: Session, user: User, token_id: int,
     if token.revoked_at is None:
         token.revoked_at = at or utcnow()
         session.flush()
+        account_log.record(session, "api_token_revoked", user.username,
+                           {"token_id": token.id, "name": token.name}, user.username,
+                           token.revoked_at)
     return token

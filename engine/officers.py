@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import events
+from . import account_log, events
 from .errors import Conflict, NotFound
 from .models import Delegation, Dossier, HumanTask, utcnow
 from .runner import lock_dossier
@@ -67,6 +67,10 @@ def delegate(session: Session, delegator: str, deputy: str, start: date, end: da
     row = Delegation(delegator=delegator, deputy=deputy, start_date=start, end_date=end, reason=reason)
     session.add(row)
     session.flush()
+    account_log.record(session, "delegation_given", deputy,
+                       {"delegation_id": row.id, "delegator": delegator,
+                        "start": start.isoformat(), "end": end.isoformat(), "reason": reason},
+                       delegator)
     return row
 
 
@@ -88,4 +92,7 @@ def revoke_delegation(session: Session, delegation_id: int, delegator: str,
     if row.revoked_at is None:
         row.revoked_at = at or utcnow()
         session.flush()
+        account_log.record(session, "delegation_ended", row.deputy,
+                           {"delegation_id": row.id, "delegator": row.delegator}, delegator,
+                           row.revoked_at)
     return row

@@ -439,7 +439,7 @@ def users_create_admin(username: str, full_name: str, email: str | None,
         sys.exit(1)
     with transaction(factory()) as session:
         user = create_user(session, username, full_name.strip(), password, [("admin", "*")],
-                           email=email)
+                           email=email, by="command line")
         click.echo(f"administrator {user.username} created")
 
 

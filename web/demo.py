@@ -71,7 +71,7 @@ def seed(sessions: sessionmaker[Session], log=click.echo) -> None:  # type: igno
         fresh = not s.scalar(select(func.count()).select_from(Dossier))
         if fresh:
             for username, name, roles in demo_users(_departments(s)):
-                create_user(s, username, name, DEMO_PASSWORD, roles)
+                create_user(s, username, name, DEMO_PASSWORD, roles, by="demo")
     demo_keys(sessions, log)  # again on a later start: keys a newer version needs
     if not fresh:
         return

@@ -1,5 +1,6 @@
 """SQLAlchemy models. Import from here so every table is registered on `Base.metadata`."""
 
+from .account_event import AccountEvent
 from .apology import ApologySlip, LateMark
 from .attachment import Attachment, Draft, Rating
 from .base import Base, utcnow
@@ -23,5 +24,5 @@ __all__ = [
     "DemoMail", "DemoPortalReceipt", "PortalUpdate", "SentMessage", "Shipment",
     "ApologySlip", "LateMark", "SlaReminder",
     "Payment", "PaymentNotice", "Refund",
-    "RegisterCounter", "RegisterEntry", "AuditSeal", "SealLeaf",
+    "RegisterCounter", "RegisterEntry", "AuditSeal", "SealLeaf", "AccountEvent",
 ]

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from engine import accounts
+from engine import account_log, accounts
 from engine.errors import Conflict
 from engine.models import HumanTask, User, utcnow
 
@@ -51,7 +51,7 @@ def new_user():  # type: ignore[no-untyped-def]
                 user = accounts.create_user(
                     db(), form["username"].strip().lower(), form["full_name"].strip(),
                     form["password"], pairs, email=form.get("email", "").strip() or None,
-                    phone=form.get("phone", "").strip() or None)
+                    phone=form.get("phone", "").strip() or None, by=current_user.username)
             except Conflict:
                 errors["username"] = gettext("Tên đăng nhập đã có người dùng.")
             else:
@@ -86,7 +86,8 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
         HumanTask.completed_by == user.username)) or 0
     return render_template("admin/user_edit.html", user=user, errors=errors, rows=rows,
                            labels=ROLE_LABELS, departments=known_departments(db()),
-                           steps=steps, locked=accounts.is_locked(user)), status
+                           steps=steps, locked=accounts.is_locked(user),
+                           history=account_log.entries(db(), user.username, limit=50)), status
 
 
 def _target(user_id: int) -> User:

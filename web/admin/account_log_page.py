@@ -1,0 +1,25 @@
+"""The account log for administrators and auditors: every change to who may act, with
+whether its hash chain still recomputes."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from engine.account_log import entries, verify_log
+
+from ..identity import db, require_role
+from . import bp
+
+PAGE_SIZE = 200
+
+
+@bp.get("/nhat-ky-tai-khoan", endpoint="account_log")
+@require_role("admin", "auditor")
+def account_log() -> str:
+    s = db()
+    target = (request.args.get("tai_khoan") or "").strip().lower()[:128] or None
+    page_arg = request.args.get("page", "1")
+    page = int(page_arg) if page_arg.isdigit() and int(page_arg) > 0 else 1
+    rows = entries(s, target, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render_template("admin/account_log.html", rows=rows[:PAGE_SIZE], target=target,
+                           page=page, has_next=len(rows) > PAGE_SIZE, check=verify_log(s))
