@@ -17,11 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import transaction
-from .models import AuditSeal, Dossier, Event, SealLeaf, utcnow
+from .models import AccountEvent, AuditSeal, Dossier, Event, SealLeaf, utcnow
 
 LEAF_RULE = ("leaf = sha256('motcua-leaf' LF code LF seq LF head); parent = sha256(left + "
-             "right) over the raw 32-byte digests; leaves in order of dossier code; an odd "
-             "last node goes up unchanged; the token is an RFC 3161 timestamp over the root")
+             "right) over the raw 32-byte digests; leaves in order of dossier code, then the "
+             "account log's leaf (code 'account-log', seq = its last row id) when it grew; an "
+             "odd last node goes up unchanged; the token is an RFC 3161 timestamp over the root")
+ACCOUNT_LOG = "account-log"
 
 # (root digest) -> (DER timestamp token over it, the authority's name)
 Timestamp = Callable[[bytes], tuple[bytes, str]]
@@ -64,10 +66,26 @@ def root_from_path(leaf: bytes, path: list[tuple[str, str]]) -> bytes:
 class Pending:
     day: date
     leaves: list[tuple[int, str, int, str]]  # dossier id, code, seq, head
+    account: tuple[int, str] | None = None  # the account log's last id and hash, if it grew
 
     @property
     def root(self) -> bytes:
-        return merkle_root([leaf_hash(code, seq, head) for _, code, seq, head in self.leaves])
+        return merkle_root(_leaf_hashes([(c, s, h) for _, c, s, h in self.leaves], self.account))
+
+
+def _leaf_hashes(dossiers: list[tuple[str, int, str]],
+                 account: tuple[int, str] | None) -> list[bytes]:
+    hashes = [leaf_hash(code, seq, head) for code, seq, head in dossiers]
+    if account is not None:
+        hashes.append(leaf_hash(ACCOUNT_LOG, *account))
+    return hashes
+
+
+def _stored_leaves(session: Session, seal: AuditSeal) -> list[bytes]:
+    rows = session.execute(select(SealLeaf.dossier_code, SealLeaf.seq, SealLeaf.head)
+                           .where(SealLeaf.seal_id == seal.id).order_by(SealLeaf.dossier_code))
+    account = (seal.account_seq, seal.account_head) if seal.account_head else None
+    return _leaf_hashes([(c, s, h) for c, s, h in rows], account)  # type: ignore[arg-type]
 
 
 def pending_seal(session: Session, day: date) -> Pending | None:
@@ -83,7 +101,11 @@ def pending_seal(session: Session, day: date) -> Pending | None:
         .where(Dossier.last_event_seq > func.coalesce(sealed.c.seq, 0))
         .order_by(Dossier.code))
     leaves = [(did, code, seq, head) for did, code, seq, head in rows]
-    return Pending(day, leaves) if leaves else None
+    last = session.execute(select(AccountEvent.id, AccountEvent.hash)
+                           .order_by(AccountEvent.id.desc()).limit(1)).first()
+    sealed_up_to = session.scalar(select(func.max(AuditSeal.account_seq)))
+    account = (last[0], last[1]) if last and last[0] != sealed_up_to else None
+    return Pending(day, leaves, account) if leaves or account else None
 
 
 def make_seal(factory: sessionmaker[Session], day: date, timestamp: Timestamp,
@@ -99,7 +121,9 @@ def make_seal(factory: sessionmaker[Session], day: date, timestamp: Timestamp,
     try:
         with transaction(factory) as session:
             seal = AuditSeal(day=day, sealed_at=at or utcnow(), leaves=len(pending.leaves),
-                             root=root.hex(), token=token, tsa=tsa[:300])
+                             root=root.hex(), token=token, tsa=tsa[:300],
+                             account_seq=pending.account[0] if pending.account else None,
+                             account_head=pending.account[1] if pending.account else None)
             session.add(seal)
             session.flush()
             session.add_all(SealLeaf(seal_id=seal.id, dossier_id=did, dossier_code=code,
@@ -138,11 +162,11 @@ def seal_proofs(session: Session, dossier: Dossier) -> list[SealProof]:
         seal = session.get(AuditSeal, leaf.seal_id)
         if seal is None:
             continue
-        siblings = list(session.execute(select(SealLeaf.dossier_code, SealLeaf.seq, SealLeaf.head)
-                                        .where(SealLeaf.seal_id == seal.id)
-                                        .order_by(SealLeaf.dossier_code)))
-        hashes = [leaf_hash(code, seq, head) for code, seq, head in siblings]
-        index = next((i for i, (code, _, _) in enumerate(siblings) if code == leaf.dossier_code), 0)
+        codes = list(session.scalars(select(SealLeaf.dossier_code)
+                                     .where(SealLeaf.seal_id == seal.id)
+                                     .order_by(SealLeaf.dossier_code)))
+        hashes = _stored_leaves(session, seal)
+        index = codes.index(leaf.dossier_code)
         event_hash = session.scalar(select(Event.hash).where(
             Event.dossier_id == dossier.id, Event.seq == leaf.seq))
         own = leaf_hash(dossier.code, leaf.seq, leaf.head)
@@ -153,4 +177,34 @@ def seal_proofs(session: Session, dossier: Dossier) -> list[SealProof]:
             event_matches=event_hash == leaf.head,
             root_matches=bool(hashes) and merkle_root(hashes).hex() == seal.root
             and root_from_path(own, path).hex() == seal.root))
+    return proofs
+
+
+@dataclass(frozen=True)
+class AccountSealProof:
+    """What one seal says of the account log."""
+
+    day: date
+    root: str
+    token: bytes = field(repr=False)
+    seq: int
+    head: str
+    row_matches: bool  # the account log's row `seq` still has hash `head`
+    root_matches: bool
+
+    @property
+    def intact(self) -> bool:
+        return self.row_matches and self.root_matches
+
+
+def account_seal_proofs(session: Session) -> list[AccountSealProof]:
+    proofs = []
+    for seal in session.scalars(select(AuditSeal).where(AuditSeal.account_head.is_not(None))
+                                .order_by(AuditSeal.id)):
+        row_hash = session.scalar(select(AccountEvent.hash).where(
+            AccountEvent.id == seal.account_seq))
+        proofs.append(AccountSealProof(
+            seal.day, seal.root, seal.token, seal.account_seq or 0, seal.account_head or "",
+            row_matches=row_hash == seal.account_head,
+            root_matches=merkle_root(_stored_leaves(session, seal)).hex() == seal.root))
     return proofs

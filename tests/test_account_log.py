@@ -87,3 +87,35 @@ def test_administrators_and_auditors_read_the_log(app, sessions, people):
     assert 'data-target="lanhdao"' in text and 'data-target="chuyenvien"' not in text
     assert login(app.test_client(), "chuyenvien").get("/quan-tri/nhat-ky-tai-khoan").status_code \
         == 403
+
+
+def test_the_daily_seal_covers_the_account_log(app, sessions, people):
+    from connectors.audit_seal import seal_now
+    from engine.account_log import _digest
+    from engine.events import GENESIS
+    from web.seal_checks import account_seal_verdicts
+
+    from .conftest import at
+
+    seal = seal_now(sessions, at("2026-03-02 09:00"))
+    assert seal is not None and seal.leaves == 0 and seal.account_head  # only accounts grew
+    assert seal_now(sessions, at("2026-03-03 09:00")) is None  # nothing grew since
+    with transaction(sessions) as s:
+        [verdict] = account_seal_verdicts(s)
+        assert verdict.ok
+    # rewrite the log consistently: give chuyenvien the leader role from the start
+    with transaction(sessions) as s:
+        prev = GENESIS
+        for row in s.scalars(select(AccountEvent).order_by(AccountEvent.id)):
+            details = ({"roles": [["leader", "LANHDAO"]]} if row.target == "chuyenvien"
+                       else row.details)
+            digest = _digest(prev, row.at, row.actor, row.action, row.target, details)
+            s.execute(update(AccountEvent).where(AccountEvent.id == row.id).values(
+                details=details, prev_hash=prev, hash=digest))
+            prev = digest
+    with transaction(sessions) as s:
+        assert verify_log(s).ok  # the chain alone cannot tell
+        [verdict] = account_seal_verdicts(s)
+        assert not verdict.ok and not verdict.proof.row_matches
+    body = login(app.test_client(), "kiemtoan").get("/quan-tri/nhat-ky-tai-khoan")
+    assert 'id="log-seals" class="bad"' in body.get_data(as_text=True)

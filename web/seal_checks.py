@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from engine.audit_seals import SealProof, seal_proofs
+from engine.audit_seals import AccountSealProof, SealProof, account_seal_proofs, seal_proofs
 from engine.models import Dossier
 from signing.tokens import TokenCheck, check_token
 
@@ -16,7 +16,7 @@ from .verification import trust
 
 @dataclass(frozen=True)
 class SealVerdict:
-    proof: SealProof
+    proof: SealProof | AccountSealProof
     token: TokenCheck
 
     @property
@@ -25,10 +25,16 @@ class SealVerdict:
 
 
 def seal_verdicts(session: Session, dossier: Dossier) -> list[SealVerdict]:
+    return _with_tokens(seal_proofs(session, dossier))
+
+
+def account_seal_verdicts(session: Session) -> list[SealVerdict]:
+    """Each seal taken over the account log, checked the same way."""
+    return _with_tokens(account_seal_proofs(session))
+
+
+def _with_tokens(proofs: list[SealProof] | list[AccountSealProof]) -> list[SealVerdict]:
     settings = trust()
-    verdicts = []
-    for proof in seal_proofs(session, dossier):
-        token = (check_token(proof.token, bytes.fromhex(proof.root), settings) if settings
-                 else TokenCheck(False, None, None, "no trust roots configured"))
-        verdicts.append(SealVerdict(proof, token))
-    return verdicts
+    return [SealVerdict(proof, check_token(proof.token, bytes.fromhex(proof.root), settings)
+                        if settings else TokenCheck(False, None, None, "no trust roots configured"))
+            for proof in proofs]

@@ -23,6 +23,10 @@ class AuditSeal(Base):
     root: Mapped[str] = mapped_column(String(64))
     token: Mapped[bytes] = mapped_column(LargeBinary)  # DER RFC 3161 TimeStampToken over root
     tsa: Mapped[str] = mapped_column(String(300))
+    # the account log's head when it grew since the previous seal: its last row's id and
+    # hash, the tree's last leaf (code "account-log")
+    account_seq: Mapped[int | None] = mapped_column(Integer)
+    account_head: Mapped[str | None] = mapped_column(String(64))
 
 
 class SealLeaf(Base):

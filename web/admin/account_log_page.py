@@ -8,6 +8,7 @@ from flask import render_template, request
 from engine.account_log import entries, verify_log
 
 from ..identity import db, require_role
+from ..seal_checks import account_seal_verdicts
 from . import bp
 
 PAGE_SIZE = 200
@@ -22,4 +23,5 @@ def account_log() -> str:
     page = int(page_arg) if page_arg.isdigit() and int(page_arg) > 0 else 1
     rows = entries(s, target, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template("admin/account_log.html", rows=rows[:PAGE_SIZE], target=target,
-                           page=page, has_next=len(rows) > PAGE_SIZE, check=verify_log(s))
+                           page=page, has_next=len(rows) > PAGE_SIZE, check=verify_log(s),
+                           seals=account_seal_verdicts(s))

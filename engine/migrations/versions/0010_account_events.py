@@ -1,4 +1,4 @@
-"""account events: who changed which account, roles, tokens and delegations
+"""account events: who changed which account, roles, tokens and delegations; sealed daily
 
 Revision ID: 0010
 Revises: 0009
@@ -39,7 +39,13 @@ def upgrade() -> None:
     with op.batch_alter_table("account_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_account_events_action"), ["action"], unique=False)
         batch_op.create_index(batch_op.f("ix_account_events_target"), ["target"], unique=False)
+    with op.batch_alter_table("audit_seals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("account_seq", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("account_head", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_seals", schema=None) as batch_op:
+        batch_op.drop_column("account_head")
+        batch_op.drop_column("account_seq")
     op.drop_table("account_events")
