@@ -4,20 +4,27 @@ organisation's, whose stamp names the organisation and the signing time.
 
 No person is present when the organisation signs a result, so the key's passphrase is
 random and kept sealed under the server's key-encryption key (engine.signing_grants)
-beside the PKCS#12 file: `<pki>/officers/coquan-<agency>.p12` and `.sealed`. A
-production agency keeps this key on an HSM instead."""
+beside the PKCS#12 file: `<pki>/officers/coquan-<agency>.p12` and `.sealed`.
+
+A production agency keeps its key on a PKCS#11 token or HSM instead (`use_token`): then
+`<pki>/officers/coquan-<agency>.pkcs11.json` names the module, token and key, with the
+user PIN sealed the same way, and the key never leaves the token."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import InvalidToken
 
 from engine import config
 from engine.signing_grants import seal, unseal
-from signing import KeyPairSigner, load_pkcs12, load_pki
+from signing import load_pkcs12, load_pki, open_pkcs11_signer
 
 from .key_files import key_file
 
@@ -38,8 +45,26 @@ def _sealed_path(agency: str) -> Path:
     return key_path(agency).with_suffix(".sealed")
 
 
+def token_path(agency: str) -> Path:
+    return key_path(agency).with_suffix(".pkcs11.json")
+
+
 def has_key(agency: str) -> bool:
-    return key_path(agency).exists() and _sealed_path(agency).exists()
+    return token_path(agency).exists() or (
+        key_path(agency).exists() and _sealed_path(agency).exists())
+
+
+def use_token(agency: str, module: str, token_label: str, key_label: str, pin: str) -> Path:
+    """Sign as `agency` with the key `key_label` on the PKCS#11 token `token_label`
+    (library `module`) from now on; the PIN is kept sealed, never in clear."""
+    record = {"module": module, "token": token_label, "key": key_label,
+              "pin": base64.b64encode(seal(pin)).decode()}
+    path = token_path(agency)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(record, out)
+    return path
 
 
 def issue(agency: str, name: str) -> Path:
@@ -57,13 +82,27 @@ def issue(agency: str, name: str) -> Path:
     return key_path(agency)
 
 
-def open_signer(agency: str) -> KeyPairSigner:
+@contextmanager
+def open_signer(agency: str) -> Iterator[object]:
+    """The agency's signer for the `with` block: on its token when it has one (the
+    session closes afterwards), else from its PKCS#12 file."""
     if not has_key(agency):
         raise OrganisationKeyMissing(
             f"{agency} has no organisation signing key (motcua pki organisation {agency} …)")
+    token = token_path(agency)
     try:
-        passphrase = unseal(_sealed_path(agency).read_bytes())
+        if token.exists():
+            record = json.loads(token.read_text(encoding="utf-8"))
+            pin = unseal(base64.b64decode(record["pin"]))
+        else:
+            passphrase = unseal(_sealed_path(agency).read_bytes())
     except InvalidToken as exc:
         raise OrganisationKeyMissing(
-            f"{agency}'s key passphrase is sealed under another server key") from exc
-    return load_pkcs12(key_path(agency), passphrase)
+            f"{agency}'s key secret is sealed under another server key") from exc
+    if not token.exists():
+        yield load_pkcs12(key_path(agency), passphrase)
+        return
+    with open_pkcs11_signer(record["module"], pin=pin, token_label=record["token"],
+                            key_label=record["key"],
+                            chain=load_pki(config.pki_dir()).chain) as signer:
+        yield signer

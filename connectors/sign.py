@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.x509.oid import NameOID
+from pyhanko.sign.signers import Signer
 from sqlalchemy import select
 
 from engine import blobs, config
@@ -26,7 +27,6 @@ from engine.operators import JobContext, RetryableError, register
 from engine.signing_grants import GrantMissing, close_grant, open_grant
 from signing import (
     InProcessTimeStamper,
-    KeyPairSigner,
     SigningLibraryError,
     http_timestamper,
     load_pkcs12,
@@ -35,6 +35,7 @@ from signing import (
     timestamp_authority,
 )
 from signing.certs import fingerprint, name_part
+from signing.keys import signer_certificate
 
 from . import organisation_keys
 from .key_files import key_file
@@ -52,7 +53,7 @@ def timestamper(pki):  # type: ignore[no-untyped-def]
     return http_timestamper(url) if url else InProcessTimeStamper(timestamp_authority(pki))
 
 
-def _sign(ctx: JobContext, signer: KeyPairSigner, who: str, pdf: bytes, field: str | None,
+def _sign(ctx: JobContext, signer: Signer, who: str, pdf: bytes, field: str | None,
           reason: str | None, title: str | None) -> dict[str, Any]:
     """Sign at the procedure's level after checking the certificate's dates and
     revocation; returns what the job result records of the signature."""
@@ -60,7 +61,7 @@ def _sign(ctx: JobContext, signer: KeyPairSigner, who: str, pdf: bytes, field: s
         pki = load_pki(config.pki_dir())
     except SigningLibraryError as exc:
         raise RetryableError(f"signing failed: {exc}") from exc
-    cert = signer.certificate
+    cert = signer_certificate(signer)
     now = datetime.now(UTC)
     if cert.not_valid_after_utc < now or cert.not_valid_before_utc > now:
         raise RetryableError(
@@ -134,11 +135,11 @@ def _sign_as_organisation(ctx: JobContext) -> dict[str, Any]:
         raise ValueError("result.sign: the organisation signs only a result already signed")
     agency = str(ctx.settings["agency"])
     try:
-        signer = organisation_keys.open_signer(agency)
+        with organisation_keys.open_signer(agency) as signer:
+            result = _sign(ctx, signer, organisation_keys.slug(agency),
+                           blobs.get(str(signed_by_officer["document"])),
+                           signed_by_officer.get("seal_field"), None, None)
     except (organisation_keys.OrganisationKeyMissing, SigningLibraryError) as exc:
         raise RetryableError(str(exc)) from exc
-    result = _sign(ctx, signer, organisation_keys.slug(agency),
-                   blobs.get(str(signed_by_officer["document"])),
-                   signed_by_officer.get("seal_field"), None, None)
     result.update(unsigned_document=signed_by_officer["document"], organisation=agency)
     return result

@@ -25,6 +25,7 @@ from engine.models import Dossier, Event, HumanTask, Incident, Job, SigningGrant
 from engine.scenario import all_scenarios, drive
 from engine.signing_grants import open_grant
 from signing import OfficerSpec, init_pki, load_pki, verify_pdf
+from signing.certs import fingerprint
 
 from .conftest import PROCESSES, SIGNING_PASSPHRASE, csrf_token, login
 from .helpers import work
@@ -331,3 +332,44 @@ def test_pki_commands_init_issue_list_and_revoke(db_url, sessions, people, tmp_p
     out = cli.invoke(main, ["pki", "revoke", "lanhdao", "--reason", "superseded"])
     assert out.exit_code == 0 and "revoked" in out.output
     assert "revoked" in cli.invoke(main, ["pki", "list"]).output
+
+
+def test_the_agency_signs_with_its_key_on_a_token(db_url, deployed, own_pki, tmp_path,
+                                                   monkeypatch):
+    """An agency whose key lives on a PKCS#11 token (SoftHSM2 standing in for an HSM):
+    'motcua pki organisation --pkcs11-module' checks the PIN opens it, and the issued
+    result carries the token's signature."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from connectors import organisation_keys
+    from web.cli import main
+
+    from .softhsm import PIN, token_with_key
+
+    issued = own_pki.issue_officer("Ủy ban nhân dân phường Hoàn Kiếm",
+                                   "Ủy ban nhân dân phường Hoàn Kiếm", "tam-thoi",
+                                   slug="coquan-tren-token", key_type="rsa-2048")
+    key, cert, _ = pkcs12.load_key_and_certificates(issued.pkcs12_path.read_bytes(), b"tam-thoi")
+    module = token_with_key(tmp_path, monkeypatch, key, cert, "ubnd-phk", "ky-so-co-quan")
+    issued.pkcs12_path.unlink()  # from now on the key exists only on the token
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", db_url)
+    command = ["pki", "organisation", "UBND-PHK", "--pkcs11-module", str(module),
+               "--token", "ubnd-phk", "--key-label", "ky-so-co-quan", "--pin-stdin"]
+    refused = CliRunner().invoke(main, command, input="000000\n")
+    assert refused.exit_code == 1 and "PIN" in refused.output
+    assert not organisation_keys.has_key("UBND-PHK")
+    result = CliRunner().invoke(main, command, input=f"{PIN}\n")
+    assert result.exit_code == 0, result.output
+    assert PIN not in organisation_keys.token_path("UBND-PHK").read_text()  # sealed, not clear
+
+    code = drive(deployed, SCENARIO, "approve")
+    leader, agency = (j.result for j in _jobs(deployed, code, "result.sign"))
+    assert agency["signed"] and agency["signer_fingerprint"] == fingerprint(cert)
+    report = verify_pdf(blobs.get(agency["document"]), own_pki.trust())
+    assert report.valid and [s.signer_name for s in report.signatures] == [
+        "Lê Quang Hải", "Ủy ban nhân dân phường Hoàn Kiếm"]
+    # the PIN changed on the token but not here: a retried job, never an unsigned result
+    organisation_keys.use_token("UBND-PHK", str(module), "ubnd-phk", "ky-so-co-quan", "999999")
+    later = drive(deployed, SCENARIO, "approve")
+    job = _jobs(deployed, later, "result.sign")[1]
+    assert job.status == "pending" and "PIN" in job.last_error

@@ -63,6 +63,8 @@ from signing.trust import TrustSettings, trust_from_files
 from signing.verify import Verdict, verify_pdf
 from signing.vntime import format_vn, now_utc
 
+from .softhsm import token_with_key
+
 IN_CI = bool(os.environ.get("CI"))
 ORG = "Ủy ban nhân dân xã Tân Phú"
 SPECIALIST = OfficerSpec(
@@ -703,90 +705,19 @@ def test_pdfsig_agrees(env: Env, tmp_path: Path):
     assert out.count("Signature Validation: Signature is Valid.") == 0, out
 
 
-SOFTHSM_MODULES = [
-    Path("/usr/lib/softhsm/libsofthsm2.so"),
-    Path("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"),
-    Path("/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so"),
-]
-
-
 @needs_font
 @pytest.mark.skipif(
     shutil.which("softhsm2-util") is None and not IN_CI,
     reason="SoftHSM2 missing (Debian package softhsm2; CI installs it)",
 )
 def test_pkcs11_token_signs(env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    assert shutil.which("softhsm2-util"), "CI must install softhsm2"
-    module = next((m for m in SOFTHSM_MODULES if m.exists()), None)
-    assert module is not None, "softhsm2-util is installed but libsofthsm2.so was not found"
-    (tmp_path / "tokens").mkdir()
-    config = tmp_path / "softhsm2.conf"
-    config.write_text(
-        f"directories.tokendir = {tmp_path / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
-    )
-    monkeypatch.setenv("SOFTHSM2_CONF", str(config))
-    util = ["softhsm2-util"]
-    subprocess.run(
-        [
-            *util,
-            "--init-token",
-            "--free",
-            "--label",
-            "motcua",
-            "--pin",
-            "123456",
-            "--so-pin",
-            "12345678",
-        ],
-        check=True,
-        capture_output=True,
-    )
     issued = env.pki.issue_officer("Token Cán Bộ", ORG, "mat-khau-token", key_type="rsa-2048")
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     key, cert, _chain = pkcs12.load_key_and_certificates(
         issued.pkcs12_path.read_bytes(), b"mat-khau-token"
     )
-    pem = tmp_path / "key.pem"
-    pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    subprocess.run(
-        [
-            *util,
-            "--import",
-            str(pem),
-            "--token",
-            "motcua",
-            "--label",
-            "can-bo",
-            "--id",
-            "01",
-            "--pin",
-            "123456",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    pem.unlink()
-    import pkcs11
-    from pkcs11.util.x509 import decode_x509_certificate
-
-    token = pkcs11.lib(str(module)).get_token(token_label="motcua")
-    with token.open(rw=True, user_pin="123456") as session:
-        attributes = decode_x509_certificate(cert.public_bytes(serialization.Encoding.DER))
-        attributes.update(
-            {
-                pkcs11.Attribute.TOKEN: True,
-                pkcs11.Attribute.LABEL: "can-bo",
-                pkcs11.Attribute.ID: b"\x01",
-            }
-        )
-        session.create_object(attributes)
+    module = token_with_key(tmp_path, monkeypatch, key, cert, "motcua", "can-bo")
     with (
         pytest.raises(WrongPassphrase, match="PIN"),
         open_pkcs11_signer(module, pin="000000", token_label="motcua", key_label="can-bo"),

@@ -11,7 +11,7 @@ from connectors import organisation_keys
 from engine import config
 from engine.db import transaction
 from engine.models import User
-from signing import PkiError, load_pki
+from signing import PkiError, SigningLibraryError, load_pki, open_pkcs11_signer
 
 from . import signing_keys
 from .services import factory
@@ -69,10 +69,33 @@ def pki_issue(username: str, organisation: str, title: str | None, passphrase_st
 
 @pki_group.command("organisation")
 @click.argument("agency")
-@click.option("--name", required=True, help="The agency's full name, e.g. 'Ủy ban nhân dân phường Hoàn Kiếm'.")
-def pki_organisation(agency: str, name: str) -> None:
+@click.option("--name", help="The agency's full name, e.g. 'Ủy ban nhân dân phường Hoàn Kiếm'.")
+@click.option("--pkcs11-module", type=click.Path(exists=True, dir_okay=False),
+              help="Use the agency's key on a PKCS#11 token or HSM (path of its library).")
+@click.option("--token", "token_label", help="With --pkcs11-module: the token's label.")
+@click.option("--key-label", help="With --pkcs11-module: the key's (and certificate's) label.")
+@click.option("--pin-stdin", is_flag=True, help="With --pkcs11-module: read the user PIN from stdin.")
+def pki_organisation(agency: str, name: str | None, pkcs11_module: str | None,
+                     token_label: str | None, key_label: str | None, pin_stdin: bool) -> None:
     """Issue AGENCY (its code in procedure.toml, e.g. UBND-PHK) its own signing key, with
-    which results are signed after the officer (its passphrase is random and sealed)."""
+    which results are signed after the officer (its passphrase is random and sealed);
+    or, with --pkcs11-module, sign as AGENCY with a key kept on a token."""
+    if pkcs11_module:
+        if not (token_label and key_label and pin_stdin):
+            raise click.UsageError("--pkcs11-module needs --token, --key-label and --pin-stdin")
+        pin = sys.stdin.readline().rstrip("\n")
+        try:  # the token must open with this PIN and hold the key now, not at the first result
+            with open_pkcs11_signer(pkcs11_module, pin=pin, token_label=token_label,
+                                    key_label=key_label):
+                pass
+        except SigningLibraryError as exc:
+            click.secho(f"refused: {exc}", fg="red", err=True)
+            sys.exit(1)
+        path = organisation_keys.use_token(agency, pkcs11_module, token_label, key_label, pin)
+        click.echo(f"{agency} signs with key {key_label!r} on token {token_label!r} ({path})")
+        return
+    if not name:
+        raise click.UsageError("--name is needed to issue a key")
     if organisation_keys.has_key(agency):
         click.echo(f"{agency} already has a key ({organisation_keys.key_path(agency)})")
         return
