@@ -11,6 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors import register_all  # the scripts put the project on sys.path first
+from engine import config, db, migrate, procedures, runner
+from engine.db import transaction
+from engine.scenario import all_scenarios
 
 PG_URL = os.environ.get("MOTCUA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -49,3 +55,20 @@ def scratch_database(url: str, admin: Engine | None, tmp: Path, run: int) -> Ite
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def with_dossiers(url: str, procedure: str, n: int,
+                  **engine_options: object) -> tuple[Engine, sessionmaker[Session], list[str]]:
+    """A migrated database with every procedure deployed and `n` dossiers of
+    `procedure` submitted (its scenario's application); returns the engine, sessions
+    and the dossier codes."""
+    engine = db.make_engine(url, **engine_options)
+    migrate.upgrade(engine)
+    register_all()
+    sessions = db.session_factory(engine)
+    scenario = all_scenarios()[procedure]
+    with transaction(sessions) as s:
+        procedures.deploy_path(s, config.PROJECT_ROOT / "processes", "bench")
+        codes = [runner.submit(s, scenario.procedure, scenario.application, actor="bench",
+                               applicant_user="bench").code for _ in range(n)]
+    return engine, sessions, codes

@@ -24,17 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_db import backends, percentile, scratch_database  # noqa: E402
+from bench_db import backends, percentile, scratch_database, with_dossiers  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from connectors import register_all  # noqa: E402
 from connectors.payment import current_gateway  # noqa: E402
 from connectors.payment import protocol as p  # noqa: E402
-from engine import config, db, migrate, payments, procedures, runner  # noqa: E402
+from engine import config, payments  # noqa: E402
 from engine.db import transaction  # noqa: E402
 from engine.models import Payment  # noqa: E402
 from engine.payments import GatewayWord  # noqa: E402
-from engine.scenario import all_scenarios  # noqa: E402
 from engine.worker import run_once  # noqa: E402
 
 
@@ -48,16 +46,7 @@ def ipn(reference: str, amount: int) -> str:
 
 
 def run(url: str, n: int) -> dict[str, float]:
-    engine = db.make_engine(url)
-    migrate.upgrade(engine)
-    register_all()
-    sessions = db.session_factory(engine)
-    scenario = all_scenarios()["construction_permit"]
-    with transaction(sessions) as s:
-        procedures.deploy_path(s, config.PROJECT_ROOT / "processes", "bench")
-        for _ in range(n):
-            runner.submit(s, scenario.procedure, scenario.application, actor="bench",
-                          applicant_user="bench")
+    engine, sessions, _ = with_dossiers(url, "construction_permit", n)
     run_once(sessions, batch=n)
     with transaction(sessions) as s:
         refs = [(r.reference, r.amount) for r in s.scalars(select(Payment))]

@@ -23,30 +23,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_db import backends, percentile, scratch_database  # noqa: E402
+from bench_db import backends, percentile, scratch_database, with_dossiers  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from connectors import register_all  # noqa: E402
-from engine import config, db, migrate, procedures, runner  # noqa: E402
 from engine.db import transaction  # noqa: E402
 from engine.models import RegisterEntry  # noqa: E402
 from engine.numbering import Numbering  # noqa: E402
 from engine.registers import number_for  # noqa: E402
-from engine.scenario import all_scenarios  # noqa: E402
 
 NUMBERING = Numbering("XNTTHN", "{number:02d}/XNTTHN")
 
 
 def run(url: str, n: int, threads: int) -> dict[str, float]:
-    engine = db.make_engine(url, pool_size=threads + 2)
-    migrate.upgrade(engine)
-    register_all()
-    sessions = db.session_factory(engine)
-    scenario = all_scenarios()["marital_status"]
-    with transaction(sessions) as s:
-        procedures.deploy_path(s, config.PROJECT_ROOT / "processes", "bench")
-        codes = [runner.submit(s, scenario.procedure, scenario.application, actor="bench",
-                               applicant_user="bench").code for _ in range(2 * n)]
+    engine, sessions, codes = with_dossiers(url, "marital_status", 2 * n, pool_size=threads + 2)
 
     def give(code: str) -> float:
         started = time.perf_counter()

@@ -22,31 +22,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_db import backends, scratch_database  # noqa: E402
+from bench_db import backends, scratch_database, with_dossiers  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from connectors import register_all  # noqa: E402
-from engine import config, db, migrate, procedures, runner  # noqa: E402
 from engine.audit_seals import make_seal, merkle_root, seal_proofs  # noqa: E402
 from engine.db import transaction  # noqa: E402
 from engine.models import Dossier  # noqa: E402
-from engine.scenario import all_scenarios  # noqa: E402
 from signing import init_pki, load_pki  # noqa: E402
 from signing.timestamp import InProcessTimeStamper, timestamp_authority  # noqa: E402
 from signing.tokens import timestamp_token  # noqa: E402
 
 
 def run(url: str, n: int, stamper: InProcessTimeStamper) -> dict[str, float]:
-    engine = db.make_engine(url)
-    migrate.upgrade(engine)
-    register_all()
-    sessions = db.session_factory(engine)
-    scenario = all_scenarios()["marital_status"]
-    with transaction(sessions) as s:
-        procedures.deploy_path(s, config.PROJECT_ROOT / "processes", "bench")
-        for _ in range(n):
-            runner.submit(s, scenario.procedure, scenario.application, actor="bench",
-                          applicant_user="bench")
+    engine, sessions, _ = with_dossiers(url, "marital_status", n)
     try:
         started = time.perf_counter()
         seal = make_seal(sessions, datetime.now(UTC).date(),
