@@ -8,6 +8,7 @@ from pathlib import Path
 from threading import Lock
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import operators as operator_registry
@@ -43,6 +44,18 @@ def deploy(
     ops = operator_registry.registered() if operators is None else operators
     content_hash = bundle.content_hash
     procedure = _validated(bundle, content_hash, frozenset(ops))
+    try:
+        with session.begin_nested():
+            return _store(session, bundle, procedure, content_hash, deployed_by)
+    except IntegrityError:
+        # the same content (or the same new procedure) stored by someone else meanwhile:
+        # theirs stands, and this deploy finds it
+        with session.begin_nested():
+            return _store(session, bundle, procedure, content_hash, deployed_by)
+
+
+def _store(session: Session, bundle: Bundle, procedure: Procedure, content_hash: str,
+           deployed_by: str | None) -> DeployResult:
     row = session.scalar(select(ProcedureRow).where(ProcedureRow.code == bundle.code))
     if row is None:
         row = ProcedureRow(code=bundle.code, name_vi=procedure.settings["name_vi"],

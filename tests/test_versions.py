@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+from engine import procedures
 from engine.db import transaction
 from engine.models import ProcedureVersion
 
@@ -46,3 +47,21 @@ def test_dossier_started_on_v1_finishes_on_v1_after_v2(sessions, tmp_path):
         versions = {d: s.get(ProcedureVersion, v).version for d, v in pinned.items()}
     assert versions == {old: 1, new: 2}
     assert dossier(sessions, old).status == "returned"
+
+
+def test_the_same_new_content_deployed_twice_at_once_makes_one_version(sessions):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine.bundle import load_bundle
+
+    from .conftest import PROCESSES
+
+    bundle = load_bundle(PROCESSES / "marital_status")
+
+    def deploy_once(_: int):
+        with transaction(sessions) as s:
+            return procedures.deploy(s, bundle, "phantich")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(deploy_once, range(8)))
+    assert sum(r.created for r in results) == 1 and {r.version for r in results} == {1}
