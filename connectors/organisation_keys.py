@@ -90,19 +90,20 @@ def open_signer(agency: str) -> Iterator[object]:
         raise OrganisationKeyMissing(
             f"{agency} has no organisation signing key (motcua pki organisation {agency} …)")
     token = token_path(agency)
+    if not token.exists():
+        yield load_pkcs12(key_path(agency), _unsealed(agency, _sealed_path(agency).read_bytes()))
+        return
+    record = json.loads(token.read_text(encoding="utf-8"))
+    with open_pkcs11_signer(record["module"],
+                            pin=_unsealed(agency, base64.b64decode(record["pin"])),
+                            token_label=record["token"], key_label=record["key"],
+                            chain=load_pki(config.pki_dir()).chain) as signer:
+        yield signer
+
+
+def _unsealed(agency: str, sealed: bytes) -> str:
     try:
-        if token.exists():
-            record = json.loads(token.read_text(encoding="utf-8"))
-            pin = unseal(base64.b64decode(record["pin"]))
-        else:
-            passphrase = unseal(_sealed_path(agency).read_bytes())
+        return unseal(sealed)
     except InvalidToken as exc:
         raise OrganisationKeyMissing(
             f"{agency}'s key secret is sealed under another server key") from exc
-    if not token.exists():
-        yield load_pkcs12(key_path(agency), passphrase)
-        return
-    with open_pkcs11_signer(record["module"], pin=pin, token_label=record["token"],
-                            key_label=record["key"],
-                            chain=load_pki(config.pki_dir()).chain) as signer:
-        yield signer

@@ -47,10 +47,10 @@ def render(ctx: JobContext) -> dict[str, Any]:
     numbering = None
     if not draft:
         stated = decision.get("ngay_ky")
-        numbering = _register_entry(ctx, stated or datetime.now(VIETNAM).date().isoformat())
-        if not stated:  # the day it is issued: the day its number was given, if retried later
-            decision["ngay_ky"] = numbering["issued_on"] if numbering \
-                else datetime.now(VIETNAM).date().isoformat()
+        issued_on = stated or datetime.now(VIETNAM).date().isoformat()
+        numbering = _register_entry(ctx, issued_on)
+        # the day it is issued: the day its number was given, if this is a retry
+        decision["ngay_ky"] = stated or (numbering["issued_on"] if numbering else issued_on)
     qr = segno.make(verification_url(ctx.dossier_code), error="m")
     html = _template(source).render(
         dossier=ctx.dossier, application=ctx.dossier["application"], procedure=ctx.settings,

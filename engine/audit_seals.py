@@ -33,11 +33,15 @@ def leaf_hash(code: str, seq: int, head: str) -> bytes:
     return hashlib.sha256(f"motcua-leaf\n{code}\n{seq}\n{head}".encode()).digest()
 
 
+def _parents(level: list[bytes]) -> list[bytes]:
+    return [hashlib.sha256(level[i] + level[i + 1]).digest() if i + 1 < len(level)
+            else level[i] for i in range(0, len(level), 2)]
+
+
 def merkle_root(leaves: list[bytes]) -> bytes:
     level = list(leaves)
     while len(level) > 1:
-        level = [hashlib.sha256(level[i] + level[i + 1]).digest() if i + 1 < len(level)
-                 else level[i] for i in range(0, len(level), 2)]
+        level = _parents(level)
     return level[0]
 
 
@@ -48,8 +52,7 @@ def merkle_path(leaves: list[bytes], index: int) -> list[tuple[str, str]]:
         sibling = index ^ 1
         if sibling < len(level):
             path.append(("L" if sibling < index else "R", level[sibling].hex()))
-        level = [hashlib.sha256(level[i] + level[i + 1]).digest() if i + 1 < len(level)
-                 else level[i] for i in range(0, len(level), 2)]
+        level = _parents(level)
         index //= 2
     return path
 
@@ -81,11 +84,14 @@ def _leaf_hashes(dossiers: list[tuple[str, int, str]],
     return hashes
 
 
-def _stored_leaves(session: Session, seal: AuditSeal) -> list[bytes]:
-    rows = session.execute(select(SealLeaf.dossier_code, SealLeaf.seq, SealLeaf.head)
-                           .where(SealLeaf.seal_id == seal.id).order_by(SealLeaf.dossier_code))
+def _stored_leaves(session: Session, seal: AuditSeal) -> tuple[list[str], list[bytes]]:
+    """The seal's dossier codes in tree order, and every leaf hash of its tree."""
+    rows = list(session.execute(select(SealLeaf.dossier_code, SealLeaf.seq, SealLeaf.head)
+                                .where(SealLeaf.seal_id == seal.id)
+                                .order_by(SealLeaf.dossier_code)))
     account = (seal.account_seq, seal.account_head) if seal.account_head else None
-    return _leaf_hashes([(c, s, h) for c, s, h in rows], account)  # type: ignore[arg-type]
+    return ([code for code, _, _ in rows],
+            _leaf_hashes([(c, s, h) for c, s, h in rows], account))  # type: ignore[arg-type]
 
 
 def pending_seal(session: Session, day: date) -> Pending | None:
@@ -162,10 +168,7 @@ def seal_proofs(session: Session, dossier: Dossier) -> list[SealProof]:
         seal = session.get(AuditSeal, leaf.seal_id)
         if seal is None:
             continue
-        codes = list(session.scalars(select(SealLeaf.dossier_code)
-                                     .where(SealLeaf.seal_id == seal.id)
-                                     .order_by(SealLeaf.dossier_code)))
-        hashes = _stored_leaves(session, seal)
+        codes, hashes = _stored_leaves(session, seal)
         index = codes.index(leaf.dossier_code)
         event_hash = session.scalar(select(Event.hash).where(
             Event.dossier_id == dossier.id, Event.seq == leaf.seq))
@@ -175,7 +178,7 @@ def seal_proofs(session: Session, dossier: Dossier) -> list[SealProof]:
             seal_id=seal.id, day=seal.day, sealed_at=seal.sealed_at, tsa=seal.tsa, seq=leaf.seq,
             head=leaf.head, root=seal.root, token=seal.token, path=path,
             event_matches=event_hash == leaf.head,
-            root_matches=bool(hashes) and merkle_root(hashes).hex() == seal.root
+            root_matches=merkle_root(hashes).hex() == seal.root
             and root_from_path(own, path).hex() == seal.root))
     return proofs
 
@@ -206,5 +209,5 @@ def account_seal_proofs(session: Session) -> list[AccountSealProof]:
         proofs.append(AccountSealProof(
             seal.day, seal.root, seal.token, seal.account_seq or 0, seal.account_head or "",
             row_matches=row_hash == seal.account_head,
-            root_matches=merkle_root(_stored_leaves(session, seal)).hex() == seal.root))
+            root_matches=merkle_root(_stored_leaves(session, seal)[1]).hex() == seal.root))
     return proofs

@@ -13,6 +13,7 @@ from engine import procedures, runner
 from engine.bundle import load_bundle
 from engine.db import transaction
 from engine.models import Dossier, HumanTask
+from engine.operators import JobContext
 from engine.worker import run_once
 
 
@@ -78,3 +79,18 @@ def pay_at_counter(sessions: sessionmaker[Session], code: str, when: datetime | 
     with transaction(sessions) as s:
         payments.record_counter_payment(s, code, cashier, when)
     work(sessions, when)
+
+
+def context(sessions, code: str, operator: str, key: str, data=None, params=None) -> JobContext:
+    with transaction(sessions) as s:
+        d = dossier(sessions, code)
+        version = procedures.load_version(s, d.procedure_version_id)
+        return JobContext(
+            job_id=0, operator=operator, idempotency_key=key, params=params or {},
+            dossier_code=code, procedure_code=version.code, attempt=1, data=data or {},
+            dossier={"code": code, "status": d.status, "channel": d.channel,
+                     "applicant_name": d.applicant_name, "applicant_user": d.applicant_user,
+                     "application": d.application, "fee_amount": d.fee_amount,
+                     "submitted_at": d.submitted_at, "received_at": d.received_at,
+                     "appointment_date": d.appointment_date},
+            settings=version.settings, files=version.files, sessions=sessions)

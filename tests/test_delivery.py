@@ -18,12 +18,12 @@ from connectors import delivery, notify
 from engine import blobs, procedures
 from engine.db import transaction
 from engine.models import Event, Job, SentMessage, Shipment
-from engine.operators import JobContext, RetryableError
+from engine.operators import RetryableError
 from engine.scenario import Clock, all_scenarios, drive
 from engine.worker import run_once
 
 from .conftest import PROCESSES, at
-from .helpers import dossier
+from .helpers import context, dossier
 
 SCENARIOS = all_scenarios()
 MONDAY = at("2026-03-02 08:00")
@@ -80,21 +80,6 @@ def deployed(sessions):
 def scenario(name: str, **application):
     sc = SCENARIOS[name]
     return dataclasses.replace(sc, application={**sc.application, **application})
-
-
-def context(sessions, code: str, operator: str, key: str, data=None, params=None) -> JobContext:
-    with transaction(sessions) as s:
-        d = dossier(sessions, code)
-        version = procedures.load_version(s, d.procedure_version_id)
-        return JobContext(
-            job_id=0, operator=operator, idempotency_key=key, params=params or {},
-            dossier_code=code, procedure_code=version.code, attempt=1, data=data or {},
-            dossier={"code": code, "status": d.status, "channel": d.channel,
-                     "applicant_name": d.applicant_name, "applicant_user": d.applicant_user,
-                     "application": d.application, "fee_amount": d.fee_amount,
-                     "submitted_at": d.submitted_at, "received_at": d.received_at,
-                     "appointment_date": d.appointment_date},
-            settings=version.settings, files=version.files, sessions=sessions)
 
 
 def test_reception_notice_arrives_once_in_vietnamese(deployed, smtp):

@@ -24,8 +24,7 @@ from engine.registers import entries, number_for
 from engine.scenario import all_scenarios
 
 from .conftest import FIXTURES, PROCESSES, at
-from .helpers import deploy, submit
-from .test_delivery import context
+from .helpers import context, deploy, submit
 
 XN = Numbering("XNTTHN", "{number:02d}/XNTTHN")
 KS = Numbering("KS", "{number}", book="01/{year}")
