@@ -1,7 +1,7 @@
 """payments, payment notices, refunds
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-23 11:14:02.676781
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 import engine.models.base
 
 revision = '0004'
-down_revision = '0002'
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """SLA reminders sent, apology slips, late marks
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-23 11:30:00
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import engine.models.base
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """delivery: sent messages, shipments, portal updates, demo mailbox and portal
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-23 11:13:07.421337
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import engine.models.base
 
 revision = "0006"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
