@@ -110,8 +110,3 @@ def issue_apology(session: Session, dossier_id: int, reason: str, new_appointmen
         "job_id": job.id}, actor, at)
     session.flush()
     return slip
-
-
-def slips_of(session: Session, dossier_id: int) -> list[ApologySlip]:
-    return list(session.scalars(select(ApologySlip).where(ApologySlip.dossier_id == dossier_id)
-                                .order_by(ApologySlip.number)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -29,11 +28,3 @@ def next_code(session: Session, agency: str, day: date) -> str:
 
 def format_code(agency: str, day: date, seq: int) -> str:
     return f"{agency}-{day:%y%m%d}-{seq:04d}"
-
-
-def last_sequence(session: Session, agency: str, day: date) -> int:
-    return session.scalar(
-        select(DossierCodeCounter.last).where(
-            DossierCodeCounter.agency == agency, DossierCodeCounter.day == day
-        )
-    ) or 0

@@ -7,11 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-KNOWN_OPERATORS = (
-    "fee.collect", "fee.refund", "result.render", "result.sign", "result.deliver",
-    "notify.send", "portal.sync",
-)
-
 
 @dataclass(frozen=True)
 class JobContext:

@@ -78,13 +78,6 @@ def overdue_codes(session: Session, codes: list[str], today: date) -> set[str]:
     return found
 
 
-def first_appointment(session: Session, dossier: Dossier) -> date | None:
-    """The appointment date before any apology slip moved it."""
-    first = session.scalar(select(ApologySlip.previous_appointment).where(
-        ApologySlip.dossier_id == dossier.id).order_by(ApologySlip.number).limit(1))
-    return first or dossier.appointment_date
-
-
 @dataclass
 class OnTime:
     procedure: str
