@@ -17,7 +17,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from .bpmn.parser import UnsafeXml, parse_spec, parse_xml_safely
-from .bpmn.script_guard import check_source
+from .bpmn.sandbox import check_source
 from .errors import BundleInvalid, BundleProblem
 from .numbering import numbering_problems
 from .status import BPMN_STATUSES, END_STATUSES
@@ -286,9 +286,6 @@ def _check_elements(
                 problems.append(BundleProblem(
                     BPMN_FILE, f"operator {op.get('id')!r} has no registered handler", element_id
                 ))
-            for param in op.iterfind(".//spiffworkflow:parameter", NS):
-                for reason in check_source(param.get("value", ""), "eval"):
-                    problems.append(BundleProblem(BPMN_FILE, f"parameter {param.get('id')}: {reason}", element_id))
             tasks[element_id] = TaskInfo(kind="service", operator=op.get("id"), **info)
         elif tag == "endEvent":
             tasks[element_id] = TaskInfo(kind="end", **info)
@@ -298,22 +295,29 @@ def _check_elements(
     return tasks
 
 
+# Elements whose text SpiffWorkflow evaluates (eval) or runs (exec): all go through the sandbox.
+EXPRESSION_TAGS = frozenset({"conditionExpression", "condition", "timeDuration", "timeDate",
+                             "timeCycle", "loopCardinality", "completionCondition",
+                             "loopCondition", "formalExpression", "messagePayload"})
+SCRIPT_TAGS = frozenset({"script", "preScript", "postScript"})
+
+
 def _check_scripts(root: etree._Element, problems: list[BundleProblem]) -> None:
     def owner(node: etree._Element) -> str | None:
         while node is not None and node.get("id") is None:
             node = node.getparent()
         return node.get("id") if node is not None else None
 
-    checks = [
-        (".//bpmn:scriptTask/bpmn:script", "exec"),
-        (".//spiffworkflow:preScript", "exec"),
-        (".//spiffworkflow:postScript", "exec"),
-        (".//bpmn:conditionExpression", "eval"),
-        (".//bpmn:timeDuration", "eval"),
-        (".//bpmn:timeDate", "eval"),
-    ]
-    for xpath, mode in checks:
-        for node in root.iterfind(xpath, NS):
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        tag = etree.QName(node).localname
+        if tag == "parameter" and etree.QName(node).namespace == NS["spiffworkflow"]:
+            for reason in check_source(node.get("value", ""), "eval"):
+                problems.append(BundleProblem(
+                    BPMN_FILE, f"parameter {node.get('id')}: {reason}", owner(node)))
+        elif tag in EXPRESSION_TAGS or tag in SCRIPT_TAGS:
+            mode = "eval" if tag in EXPRESSION_TAGS else "exec"
             for reason in check_source((node.text or "").strip(), mode):
                 problems.append(BundleProblem(BPMN_FILE, reason, owner(node)))
 

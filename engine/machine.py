@@ -19,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import status as st
 from .bpmn.clock import clock_at
-from .bpmn.script_engine import make_script_engine
+from .bpmn.sandbox import make_script_engine
 from .bpmn.serializer import dump_state, load_state
 from .bpmn.specs import SERVICE_REQUEST, QueuedServiceTask, timer_due
 from .bundle import Procedure, TaskInfo
