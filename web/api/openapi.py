@@ -32,9 +32,14 @@ ERRORS = {
                             "is deactivated."),
     "403": ("Forbidden", "The caller's roles and departments do not allow this."),
     "404": ("NotFound", "No such dossier, task or procedure."),
-    "409": ("Conflict", "The task was already completed (`context.completed_by` names who) or "
-                        "the dossier changed since `expected_revision`."),
-    "422": ("Unprocessable", "The workflow could not run the step."),
+    "409": ("Conflict", "The task was already completed (`context.completed_by` names who), "
+                        "another officer has claimed it (`context.claimed_by`), the dossier "
+                        "changed since `expected_revision`, or it is overdue and needs an apology "
+                        "slip with a new appointment date first."),
+    "422": ("Unprocessable", "The request is well formed but cannot be carried out: the "
+                             "workflow could not run the step, or the approving officer's "
+                             "signing key or certificate cannot sign (none issued, expired, "
+                             "revoked)."),
 }
 
 _date_time = {"type": "string", "format": "date-time"}
@@ -158,6 +163,11 @@ SCHEMAS: dict[str, Any] = {
             "data": {"type": "object", "default": {}, "description": "The task form's data."},
             "expected_revision": {"type": "integer", "description": "Refuse (409) if the "
                                   "dossier changed since this revision."},
+            "passphrase": {"type": "string", "description": "The passphrase of the caller's "
+                           "signing key: required when the decision approves a result that "
+                           "the caller signs (\"sign and approve\"); refused (400, field "
+                           "`passphrase`) when missing or when it does not open the key. It is "
+                           "sealed until the result is signed, then forgotten."},
         },
     },
 }
@@ -226,6 +236,12 @@ PATHS: dict[str, Any] = {
         "post": {
             "operationId": "completeTask", "tags": ["tasks"],
             "summary": "Complete an open task with its form data",
+            "description": "The same rules as the officers' task page: the caller holds the "
+                           "task's role and department (or acts for a leader who delegated), "
+                           "no colleague has claimed it, the data satisfies the task's form, "
+                           "an overdue dossier has its apology slip, and an approval that "
+                           "signs the result carries the `passphrase` of the caller's key. "
+                           "A task in a dossier the caller may not see is not found (404).",
             "parameters": [{"name": "task_id", "in": "path", "required": True,
                             "schema": {"type": "integer"}}],
             "requestBody": {"required": True, "content": {JSON: {"schema": _ref("CompleteTask")}}},

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from engine.errors import Forbidden, NotFound
 from engine.models import Dossier, HumanTask
 
-from ..access import OVERSEERS, roles_acting_for
+from ..access import OVERSEERS, check_dossier_visible, roles_acting_for
 from ..identity import Actor
 
 
@@ -20,6 +22,34 @@ def _held(session: Session, actor: Actor) -> set[tuple[str, str]]:
     for roles in roles_acting_for(session, actor).values():
         pairs |= {(r, d) for r, d in roles if r != "citizen"}
     return pairs
+
+
+def visible_dossier(session: Session, actor: Actor, code: str) -> Dossier:
+    """The dossier if the actor may see it. One the actor may not see is not found, in
+    the same words as a code that does not exist: a guessed code tells nothing."""
+    dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+    if dossier is not None:
+        try:
+            check_dossier_visible(session, actor, dossier)
+            return dossier
+        except Forbidden:
+            pass
+    raise NotFound(gettext("Không tìm thấy hồ sơ %(code)s.", code=code), dossier=code)
+
+
+def visible_task(session: Session, actor: Actor, task_id: int) -> HumanTask:
+    """The task if the actor may see its dossier (whether they may complete it is
+    web.task_completion's question); otherwise not found, as for an unknown id."""
+    task = session.get(HumanTask, task_id)
+    if task is not None:
+        dossier = session.get(Dossier, task.dossier_id)
+        try:
+            if dossier is not None:
+                check_dossier_visible(session, actor, dossier)
+                return task
+        except Forbidden:
+            pass
+    raise NotFound(gettext("Không tìm thấy việc số %(id)s.", id=task_id), task=task_id)
 
 
 def _task_matches(role: str, department: str) -> ColumnElement[bool]:

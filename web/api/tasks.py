@@ -7,16 +7,15 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from engine import runner
 from engine.errors import InvalidInput
 from engine.models import HumanTask
 
-from ..access import task_authority
+from .. import task_completion
 from ..identity import db
 from . import bp
 from .auth import api_actor
 from .params import json_body, page_of, page_params
-from .scope import acting_for, open_tasks
+from .scope import acting_for, open_tasks, visible_task
 from .serialize import dossier_detail, task_json
 
 
@@ -34,20 +33,31 @@ def list_tasks() -> dict[str, Any]:
 
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int) -> dict[str, Any]:
+    """The same rules as the officers' task page (web.task_completion): role, department,
+    delegation, a colleague's claim, consent to sign with `passphrase`, the form, the
+    apology slip of an overdue dossier."""
     actor = api_actor()
     body = json_body()
     data, revision = body.get("data", {}), body.get("expected_revision")
+    passphrase = body.get("passphrase")
     errors: dict[str, list[str]] = {}
     if not isinstance(data, dict):
         errors["data"] = ["must be an object (the task's form data)"]
     if revision is not None and (not isinstance(revision, int) or isinstance(revision, bool)):
         errors["expected_revision"] = ["must be a whole number"]
+    if passphrase is not None and not isinstance(passphrase, str):
+        errors["passphrase"] = ["must be a string (the passphrase of your signing key)"]
     if errors:
         raise InvalidInput(gettext("Yêu cầu hoàn thành bước xử lý không hợp lệ."), errors)
-    task = runner.find_task(db(), task_id)
-    on_behalf_of = task_authority(db(), actor, task)
-    dossier = runner.complete_task(db(), task.id, data, actor=actor.username,
-                                   expected_revision=revision, on_behalf_of=on_behalf_of or None)
-    result = dossier_detail(db(), dossier)
+    task = visible_task(db(), actor, task_id)
+    try:
+        done = task_completion.complete(db(), actor, task, data, passphrase=passphrase,
+                                        expected_revision=revision)
+    except task_completion.SigningRefused as refused:
+        if refused.passphrase_at_fault:
+            raise InvalidInput(refused.message, {"passphrase": [refused.message]},
+                               task=task.id) from None
+        raise
+    result = dossier_detail(db(), done.dossier)
     db().commit()  # stored before the client hears 200
     return result

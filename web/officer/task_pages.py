@@ -3,7 +3,6 @@ claim, release and complete."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -17,40 +16,18 @@ from engine.models import Dossier, HumanTask
 from engine.officers import claim_task, record_view, release_task
 from engine.overdue import SlipRequired
 from engine.procedures import load_version
-from engine.runner import complete_task, find_task
-from engine.signing_grants import grant
-from signing import WrongPassphrase
+from engine.runner import find_task
 
-from .. import schema_form, signing_keys
+from .. import schema_form, signing_keys, task_completion
 from ..documents import latest
 from ..form_errors import refusal_messages
-from ..formats import vn_date, vn_datetime
+from ..formats import vn_datetime
 from ..i18n import select_locale
 from ..identity import db, require_role
 from . import OFFICER_ROLES, bp
 from .dossier_view import dossier_context
 from .people import ClaimedByOther, actor_name, authority, full_names
 from .task_form import build
-
-
-def consent_problem(passphrase: str) -> tuple[str | None, str] | None:
-    """Why the officer's "sign and approve" cannot be accepted: (field, message), or None
-    when the passphrase opens a key whose certificate is valid and not revoked."""
-    if not passphrase:
-        return "signing_passphrase", gettext("Nhập mật khẩu khóa ký số để ký và phê duyệt.")
-    try:
-        cert = signing_keys.unlock(current_user.username, passphrase)
-    except signing_keys.NoSigningKey:
-        return None, gettext("Bạn chưa được cấp chứng thư số để ký văn bản; liên hệ quản trị hệ thống.")
-    except WrongPassphrase:
-        return "signing_passphrase", gettext("Mật khẩu khóa ký số không đúng.")
-    now = datetime.now(UTC)
-    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-        return None, gettext("Chứng thư số của bạn đã hết hạn ngày %(date)s; không thể ký.",
-                             date=vn_date(cert.not_valid_after_utc))
-    if signing_keys.revoked(cert):
-        return None, gettext("Chứng thư số của bạn đã bị thu hồi; không thể ký.")
-    return None
 
 
 def _dossier(task: HumanTask) -> Dossier:
@@ -144,32 +121,22 @@ def release(task_id: int) -> Response:
 def complete(task_id: int) -> Response | tuple[str, int]:
     s = db()
     task = find_task(s, task_id)
-    on_behalf, claimed_by = _who_acts(task)
     dossier = _dossier(task)
     procedure = load_version(s, dossier.procedure_version_id)
     schema = procedure.forms.get(task.form or "", {"type": "object", "properties": {}})
     data = schema_form.parse(schema, request.form)
     values = schema_form.flat_values(data)
-    if claimed_by:
-        g.rollback = True
-        return _page(task, values=values, status=409, problem=gettext(
-            "Việc này đang do %(name)s xử lý; bạn không thể hoàn thành thay.",
-            name=actor_name(full_names(s, [claimed_by]), claimed_by)))
-    signs_on = procedure.tasks[task.element_id].signs_result_on \
-        if task.element_id in procedure.tasks else None
-    signing = bool(signs_on) and signs_on in {str(v) for v in data.values() if isinstance(v, str)}
-    if signing:
-        refused = consent_problem(request.form.get("signing_passphrase", ""))
-        if refused is not None:
-            g.rollback = True
-            field, message = refused
-            return _page(task, values=values, status=400, problem=message,
-                         errors={field: [message]} if field else None)
     try:
-        complete_task(s, task.id, data, actor=current_user.username, on_behalf_of=on_behalf)
-        if signing:
-            grant(s, dossier, current_user.username, task.element_id,
-                  request.form.get("signing_passphrase", ""))
+        done = task_completion.complete(s, current_user, task, data,
+                                        passphrase=request.form.get("signing_passphrase", ""))
+    except task_completion.ClaimedByColleague as claimed:
+        g.rollback = True
+        return _page(task, values=values, status=409, problem=claimed.message)
+    except task_completion.SigningRefused as refused:
+        g.rollback = True
+        field = "signing_passphrase" if refused.passphrase_at_fault else None
+        return _page(task, values=values, status=400, problem=refused.message,
+                     errors={field: [refused.message]} if field else None)
     except InvalidInput as invalid:
         g.rollback = True
         s.rollback()
@@ -197,7 +164,7 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         else:
             problem = gettext("Việc này không còn chờ xử lý.")
         return _page(task, values=values, status=409, problem=problem)
-    if signing:
+    if done.signed:
         flash(gettext("Đã phê duyệt hồ sơ %(code)s. Văn bản kết quả đang được ký số bằng khóa "
                       "của bạn.", code=dossier.code))
     else:
