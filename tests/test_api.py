@@ -165,7 +165,7 @@ def test_citizen_reads_own_dossier_but_not_another_citizens(api, sessions):
     mine = api("GET", f"/dossiers/{code}", "congdan")
     assert mine["status_name"] == {"vi": "Chờ tiếp nhận", "en": "Submitted"}
     assert mine["portal_status"] == {"code": 1, "name": "Mới đăng ký"}
-    body = api("GET", f"/dossiers/{code}", "congdan2", status=403)
+    body = api("GET", f"/dossiers/{code}", "congdan2", status=404)  # as if it did not exist
     assert body["context"]["dossier"] == code
     assert api("GET", "/dossiers", "congdan2")["items"] == []
     api("GET", "/dossiers/UBND-PHK-000000-9999", "congdan", status=404)
@@ -238,16 +238,19 @@ def test_complete_with_bad_form_data_lists_fields(api, sessions):
     assert "changed" in stale["error"]
 
 
-def test_officer_of_another_department_gets_403(api, sessions):
+def test_a_task_not_for_the_callers_role_or_department_is_refused(api, sessions):
     code = _submit(api)
     task_id = _reception_task(api, sessions, code)
     api("POST", f"/tasks/{task_id}/complete", "tiepnhan", {"data": RECEIVE})
     helpers.work(sessions)
     review = helpers.task(sessions, code, "review").id
-    body = api("POST", f"/tasks/{review}/complete", "chuyenvien_qldt", {"data": REVIEW}, status=403)
+    # another department does not see the dossier at all: not found
+    body = api("POST", f"/tasks/{review}/complete", "chuyenvien_qldt", {"data": REVIEW}, status=404)
     assert body["context"]["task"] == str(review)
-    api("GET", f"/dossiers/{code}", "chuyenvien_qldt", status=403)
-    api("POST", f"/tasks/{review}/complete", "congdan", {"data": REVIEW}, status=403)
+    api("GET", f"/dossiers/{code}", "chuyenvien_qldt", status=404)
+    # the applicant sees the dossier, but the review is not theirs to do
+    body = api("POST", f"/tasks/{review}/complete", "congdan", {"data": REVIEW}, status=403)
+    assert body["context"]["task"] == str(review)
     api("POST", "/tasks/999999/complete", "chuyenvien", {"data": {}}, status=404)
     assert api("POST", f"/tasks/{review}/complete", "chuyenvien", {"data": REVIEW})["status"]
 

@@ -13,12 +13,11 @@ from engine.errors import Forbidden, InvalidInput
 from engine.models import Dossier
 from engine.officers import record_view
 
-from ..access import check_dossier_visible
 from ..identity import db
 from . import bp
 from .auth import api_actor
 from .params import json_body, page_of, page_params
-from .scope import visible_dossiers
+from .scope import visible_dossier, visible_dossiers
 from .serialize import dossier_detail, dossier_summary
 
 CHANNELS = ("online", "counter", "postal")
@@ -39,8 +38,7 @@ def get_dossier(code: str) -> dict[str, Any]:
     """One dossier; anyone but its applicant reading it is recorded, as on the
     officers' pages (who has looked at it)."""
     actor = api_actor()
-    dossier = runner.get_dossier(db(), code)
-    check_dossier_visible(db(), actor, dossier)
+    dossier = visible_dossier(db(), actor, code)
     if dossier.applicant_user != actor.username:
         record_view(db(), dossier.id, actor.username)
         db().flush()
