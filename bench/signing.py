@@ -104,14 +104,13 @@ def _sign_for(seconds: float) -> int:
 
 
 def _certificate_html() -> str:
-    import jinja2
+    from engine.bundle_templates import bundle_environment
 
     scenario = __import__("json").loads(
         (ROOT / "examples" / "scenarios" / "marital_status.json").read_text(encoding="utf-8"))
     source = (ROOT / "processes" / "marital_status" / "templates" / "certificate.html").read_text(
         encoding="utf-8")
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(source).render(
+    return bundle_environment().from_string(source).render(
         dossier={"code": "UBND-PHK-261123-0001", "received_at": "2026-11-23"},
         application=scenario["application"],
         procedure={"agency_name_vi": "Ủy ban nhân dân phường Hoàn Kiếm", "locality_vi": "Hoàn Kiếm"},

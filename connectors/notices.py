@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -23,8 +24,9 @@ from engine.operators import JobContext
 
 TEMPLATES = Path(__file__).resolve().parent / "notice_templates"
 LANGUAGES = ("vi", "en")
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
-                          undefined=jinja2.ChainableUndefined, keep_trailing_newline=False)
+_env = ImmutableSandboxedEnvironment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
+                                     undefined=jinja2.ChainableUndefined,
+                                     keep_trailing_newline=False)
 
 
 @dataclass(frozen=True)

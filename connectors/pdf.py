@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from fontTools.ttLib import TTFont
 
@@ -60,25 +61,47 @@ def _covers_vietnamese(path: Path) -> bool:
 
 
 @lru_cache(maxsize=1)
-def serif_font_css() -> str:
-    """@font-face rules mapping "Times New Roman" to an installed Vietnamese serif."""
+def serif_fonts() -> dict[str, Path]:
+    """The installed Vietnamese serif faces, by style (regular, bold, italic, bolditalic)."""
     extra = os.environ.get("MOTCUA_FONT_DIR")
     dirs = ([Path(extra)] if extra else []) + FONT_DIRS
     for folder_name, pattern, styles in SERIF_CANDIDATES:
         for base in dirs:
             files = {k: base / folder_name / pattern.format(style=v) for k, v in styles.items()}
             if all(f.exists() for f in files.values()) and _covers_vietnamese(files["regular"]):
-                rules = []
-                for key, path in files.items():
-                    weight = "bold" if "bold" in key else "normal"
-                    style = "italic" if "italic" in key else "normal"
-                    for family in ("Times New Roman", "Times", "serif"):
-                        rules.append(
-                            f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}");'
-                            f" font-weight: {weight}; font-style: {style}; }}")
-                return "\n".join(rules)
+                return files
     raise RenderError("no serif font with Vietnamese letters is installed "
                       "(install Debian's fonts-liberation2 or fonts-dejavu-core)")
+
+
+@lru_cache(maxsize=1)
+def serif_font_css() -> str:
+    """@font-face rules mapping "Times New Roman" to an installed Vietnamese serif."""
+    rules = []
+    for key, path in serif_fonts().items():
+        weight = "bold" if "bold" in key else "normal"
+        style = "italic" if "italic" in key else "normal"
+        for family in ("Times New Roman", "Times", "serif"):
+            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}");'
+                         f" font-weight: {weight}; font-style: {style}; }}")
+    return "\n".join(rules)
+
+
+def _fetcher() -> Any:
+    """WeasyPrint's fetcher, narrowed to data: URIs and the serif font files above.
+    Templates come from bundles, which carry no other assets: every other URL (other
+    files, http, https) is refused and the document renders without it."""
+    from weasyprint.urls import URLFetcher
+
+    fonts = frozenset(path.as_uri() for path in serif_fonts().values())
+
+    class BundleFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:") or url in fonts:
+                return super().fetch(url, headers)
+            raise ValueError(f"{url[:80]} is outside the document")
+
+    return BundleFetcher(allowed_protocols=("data", "file"), allow_redirects=False)
 
 
 def _page_css(draft: bool) -> str:
@@ -91,13 +114,23 @@ def _page_css(draft: bool) -> str:
     return "\n".join(css)
 
 
+def _drop_attachments(document: Any) -> None:
+    """A result embeds no files: no <link rel="attachment">, no attachment links."""
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] != "attachment"]
+
+
 def html_to_pdf(html: str, *, draft: bool = False) -> RenderedPdf:
     """Render `html` to PDF/A-2b; where the template has an element with an id of
     SIGNATURE_ANCHORS, add that empty signature field exactly there (not on drafts)."""
     from weasyprint import CSS, HTML  # heavy import, only where documents are made
 
-    document = HTML(string=html, base_url=None).render(
-        stylesheets=[CSS(string=_page_css(draft))], presentational_hints=True)
+    fetcher = _fetcher()
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher).render(
+        stylesheets=[CSS(string=_page_css(draft), url_fetcher=fetcher)],
+        presentational_hints=True)
+    _drop_attachments(document)
     fields: dict[str, SignatureBox] = {}
     for index, page in enumerate(document.pages):
         for anchor, field_name in SIGNATURE_ANCHORS.items():

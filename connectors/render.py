@@ -16,6 +16,7 @@ import jinja2
 import segno
 
 from engine import blobs, config
+from engine.bundle_templates import bundle_environment
 from engine.db import transaction
 from engine.numbering import numbering_of
 from engine.operators import JobContext, register
@@ -24,7 +25,7 @@ from engine.registers import number_for
 from .pdf import SEAL_ANCHOR, SIGNER_ANCHOR, RenderError, html_to_pdf
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-_env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+_env = bundle_environment()
 
 
 @lru_cache(maxsize=256)

@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from .bpmn.parser import UnsafeXml, parse_spec, parse_xml_safely
 from .bpmn.sandbox import check_source
+from .bundle_templates import bundle_environment
 from .errors import BundleInvalid, BundleProblem
 from .numbering import numbering_problems
 from .status import BPMN_STATUSES, END_STATUSES
@@ -304,7 +305,9 @@ SCRIPT_TAGS = frozenset({"script", "preScript", "postScript"})
 
 def _check_scripts(root: etree._Element, problems: list[BundleProblem]) -> None:
     def owner(node: etree._Element) -> str | None:
-        while node is not None and node.get("id") is None:
+        """The BPMN element the text belongs to (not an extension's own id)."""
+        while node is not None and (node.get("id") is None
+                                    or etree.QName(node).namespace != NS["bpmn"]):
             node = node.getparent()
         return node.get("id") if node is not None else None
 
@@ -323,7 +326,7 @@ def _check_scripts(root: etree._Element, problems: list[BundleProblem]) -> None:
 
 
 def _check_templates(bundle: Bundle, settings: dict[str, Any], problems: list[BundleProblem]) -> None:
-    env = jinja2.Environment(autoescape=True)
+    env = bundle_environment()
     for path, text in bundle.files.items():
         if path.startswith("templates/"):
             try:
