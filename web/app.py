@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.routing import IntegerConverter
 
 from engine import config
 from engine.errors import MotcuaError
@@ -21,6 +22,40 @@ from signing.services import pki_wsgi_app
 from . import formats, i18n
 from .extensions import babel, csrf, limiter, login_manager
 from .identity import Actor
+from .redirects import local_referrer
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+ID_MAX = 2**31 - 1  # ids are INTEGER columns: a larger id in a URL names nothing
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> bounded by the database's integer range, so a huge id is a 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def with_security_headers(wsgi_app: Any) -> Any:
+    """A mounted WSGI app's responses with the same security headers as the app's own."""
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in headers}
+            headers = headers + [(k, v) for k, v in SECURITY_HEADERS.items()
+                                 if k.lower() not in present]
+            return start_response(status, headers, exc_info)
+
+        return wsgi_app(environ, start)
+
+    return wrapped
 
 
 def _secret_key() -> str:
@@ -36,6 +71,7 @@ def _secret_key() -> str:
 
 def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         SECRET_KEY=_secret_key(),
         SESSIONS=sessions,
@@ -116,20 +152,14 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers.update(SECURITY_HEADERS)
         return response
 
     @app.get("/lang/<code>")
     def set_language(code: str):  # type: ignore[no-untyped-def]
         if code in i18n.LANGUAGES:
             session["lang"] = code
-        target = request.referrer or url_for("home")
-        return redirect(target if target.startswith(request.host_url) else url_for("home"))
+        return redirect(local_referrer(request.referrer, request.host_url, url_for("home")))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -156,7 +186,7 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     # The local PKI's timestamp authority, OCSP responder, CRLs and CA certificates,
     # at the base URL written into its certificates (loopback clients only).
     app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, {"/pki": pki_wsgi_app(config.pki_dir())})
+        app.wsgi_app, {"/pki": with_security_headers(pki_wsgi_app(config.pki_dir()))})
     return app
 
 

@@ -14,15 +14,12 @@ from engine.errors import Conflict
 from ..extensions import limiter
 from ..formats import vn_datetime
 from ..identity import Actor, db
+from ..redirects import local_path
 
 bp = Blueprint("auth", __name__)
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
 ID_NUMBER = re.compile(r"^[0-9]{12}$")
 PHONE = re.compile(r"^0[0-9]{9,10}$")
-
-
-def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else url_for("home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,7 +37,7 @@ def login():  # type: ignore[no-untyped-def]
                 error = gettext("Tên đăng nhập hoặc mật khẩu không đúng.")
         else:
             login_user(Actor(user))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(local_path(request.args.get("next"), url_for("home")))
     return render_template("auth/login.html", error=error), (401 if error else 200)
 
 
