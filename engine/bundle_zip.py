@@ -8,6 +8,7 @@ import io
 import re
 import tomllib
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 
 from .bundle import BPMN_FILE, MAX_FILE_BYTES, TOML_FILE, Bundle
@@ -56,8 +57,13 @@ def bundle_from_zip(data: bytes) -> Bundle:
             problems.append(BundleProblem("(upload)", f"more than {MAX_TOTAL_BYTES:,} bytes "
                                           "once unpacked"))
             break
-        with archive.open(info) as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)  # the size in the header may lie
+        try:
+            with archive.open(info) as fh:
+                raw = fh.read(MAX_FILE_BYTES + 1)  # the size in the header may lie
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
+                RuntimeError) as exc:  # bad CRC, truncated data, unknown method, encrypted
+            problems.append(BundleProblem(str(rel), f"cannot be read from the archive: {exc}"))
+            continue
         if len(raw) > MAX_FILE_BYTES:
             problems.append(BundleProblem(str(rel), f"larger than {MAX_FILE_BYTES:,} bytes"))
             continue

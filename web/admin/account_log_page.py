@@ -8,6 +8,7 @@ from flask import render_template, request
 from engine.account_log import entries, verify_log
 
 from ..identity import db, require_role
+from ..paging import page_number
 from ..seal_checks import account_seal_verdicts
 from . import bp
 
@@ -19,8 +20,7 @@ PAGE_SIZE = 200
 def account_log() -> str:
     s = db()
     target = (request.args.get("tai_khoan") or "").strip().lower()[:128] or None
-    page_arg = request.args.get("page", "1")
-    page = int(page_arg) if page_arg.isdigit() and int(page_arg) > 0 else 1
+    page = page_number()
     rows = entries(s, target, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template("admin/account_log.html", rows=rows[:PAGE_SIZE], target=target,
                            page=page, has_next=len(rows) > PAGE_SIZE, check=verify_log(s),

@@ -13,6 +13,7 @@ from engine.errors import Conflict
 from engine.models import HumanTask, User, utcnow
 
 from ..identity import db, require_role
+from ..paging import page_number
 from . import bp
 from .departments import known_departments
 from .labels import ROLE_LABELS
@@ -27,7 +28,7 @@ def users() -> str:
     search = request.args.get("q", "").strip()[:100]
     role = request.args.get("vai_tro", "")
     role = role if role in accounts.ROLES else ""
-    page = max(1, request.args.get("trang", 1, type=int) or 1)
+    page = page_number("trang")
     rows, total = accounts.list_users(db(), search=search or None, role=role or None,
                                       offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     return render_template("admin/users.html", users=rows, total=total, page=page,

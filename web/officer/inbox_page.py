@@ -16,6 +16,7 @@ from engine.status import STATUS_NAMES
 
 from ..access import today
 from ..identity import db, require_role
+from ..paging import page_number
 from . import OFFICER_ROLES, bp
 from .people import actor_name, full_names, officer_scope, on_behalf_in_inbox, role_name
 
@@ -40,7 +41,6 @@ def due_class(due: date | None, day: date, soon_until: date) -> str:
 
 def _filters() -> Filters:
     args = request.args
-    page = args.get("page", "1")
     return Filters(
         tab=args.get("tab") if args.get("tab") in TABS else "all",
         procedure=args.get("procedure") or None,
@@ -48,7 +48,7 @@ def _filters() -> Filters:
         due=args.get("due") if args.get("due") in DUE_FILTERS else None,
         sort=args.get("sort") if args.get("sort") in SORTS else "due",
         descending=args.get("dir") == "desc",
-        page=int(page) if page.isdigit() else 1,
+        page=page_number(),
     )
 
 

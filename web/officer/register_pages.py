@@ -14,6 +14,7 @@ from engine.registers import count_entries, entries, procedures_numbered_in, reg
 
 from ..formats import VN
 from ..identity import db, require_role
+from ..paging import page_number
 from . import bp
 from .dossier_pages import SEES_FILES
 
@@ -30,7 +31,8 @@ def registers_view() -> str:
     in_use = registers_in_use(s)
     years = sorted({year for _, _, year in in_use}, reverse=True)
     year_arg = request.args.get("nam", "")
-    year = int(year_arg) if year_arg.isdigit() else (years[0] if years else _this_year())
+    year = int(year_arg) if year_arg.isascii() and year_arg.isdigit() and len(year_arg) == 4 \
+        else (years[0] if years else _this_year())
     numbered_in = procedures_numbered_in(s)
     choices = sorted({(agency, register) for agency, register, y in in_use if y == year})
     procedures_of = {key: [names.get(code, code) for code in numbered_in.get(key, [])]
@@ -39,8 +41,7 @@ def registers_view() -> str:
     agency, _, register = chosen.partition("/")
     if (agency, register) not in procedures_of:
         agency, register = choices[0] if choices else ("", "")
-    page_arg = request.args.get("page", "1")
-    page = int(page_arg) if page_arg.isdigit() and int(page_arg) > 0 else 1
+    page = page_number()
     total = count_entries(s, agency, year, register) if register else 0
     rows = entries(s, agency, year, register, limit=PAGE_SIZE,
                    offset=(page - 1) * PAGE_SIZE) if register else []
