@@ -68,7 +68,9 @@ def _complete_detached(session: Session, job: Job, result: dict[str, Any], now: 
     if job.status not in ("running", "pending"):
         return
     job.status, job.result, job.finished_at = "done", result, now
-    if job.operator != status_jobs.SYNC_OPERATOR:  # portal updates keep their own ledger
+    if operators.recorder_for(job.operator) is not None:  # keeps its own records and events
+        _record(session, job, "completed", result)
+    elif job.operator != status_jobs.SYNC_OPERATOR:  # portal updates keep their own ledger
         events.append(session, dossier, "notice_sent",
                       {"job_id": job.id, "template": job.payload["params"].get("template"),
                        "result": result}, f"operator:{job.operator}", now)

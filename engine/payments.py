@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import events
+from . import events, status_jobs
 from .calendar import VIETNAM_TZ
 from .errors import Conflict, NotFound
 from .models import Dossier, Job, Payment, PaymentNotice, Refund, utcnow
@@ -24,6 +24,7 @@ from .runner import get_dossier, lock_dossier
 
 # IPN verdicts (the protocol's answer codes)
 CONFIRMED, NOT_FOUND, ALREADY, BAD_AMOUNT, BAD_SIGNATURE = "00", "01", "02", "04", "97"
+LATE_NOTICE = "late_payment"  # the applicant's notice that a late payment is refunded
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ def settle(session: Session, word: GatewayWord, *, source: str, params: dict[str
     session.refresh(payment)
     if word.amount != payment.amount:
         return answer(BAD_AMOUNT, f"amount {word.amount} does not match {payment.amount}")
+    if word.success and payment.status in ("cancelled", "failed"):
+        return answer(ALREADY, record_late(session, dossier, payment, word, now))
     if payment.status != "pending":
         return answer(ALREADY, f"payment already {payment.status}")
     payment.response_code, payment.updated_at = word.response_code, now
@@ -166,15 +169,43 @@ def settle(session: Session, word: GatewayWord, *, source: str, params: dict[str
         return answer(CONFIRMED, f"payment {payment.status} (code {word.response_code})")
     job = session.get(Job, payment.job_id) if payment.job_id else None
     if job is None or job.status != "waiting":
-        # paid, but the dossier no longer waits for it (paid at the counter, withdrawn):
-        # the money is recorded and reconciliation lists it for a refund
-        payment.status, payment.paid_at = "paid", word.paid_at or now
-        events.append(session, dossier, "payment_unexpected",
-                      {"reference": payment.reference, "amount": payment.amount}, "engine", now)
-        return answer(CONFIRMED, "paid, but the dossier was not waiting for it")
+        return answer(ALREADY, record_late(session, dossier, payment, word, now))
     payment.status, payment.paid_at = "paid", word.paid_at or now
     resume_job(session, job.id, payment_result(payment), now)
     return answer(CONFIRMED, "paid")
+
+
+def record_late(session: Session, dossier: Dossier, payment: Payment, word: GatewayWord,
+                now: datetime) -> str:
+    """The gateway took money for an attempt that can no longer settle the fee (the
+    fee was paid another way, the attempt was closed, the dossier stopped waiting):
+    keep it as a late payment, and queue its refund through the gateway and a notice
+    to the applicant, in this transaction. The caller holds the dossier's lock and
+    has checked that the payment is not late already. Returns the reason logged."""
+    was = payment.status
+    settled_by = session.scalar(select(Payment.reference).where(
+        Payment.dossier_id == dossier.id, Payment.id != payment.id,
+        Payment.status.in_(("paid", "refunded"))).order_by(Payment.id.desc()))
+    why = ("fee_settled" if settled_by is not None
+           else f"attempt_{was}" if was in ("cancelled", "failed") else "not_waiting")
+    payment.status, payment.paid_at, payment.updated_at = "late", word.paid_at or now, now
+    payment.response_code = word.response_code
+    payment.transaction_no, payment.bank_code = word.transaction_no, word.bank_code
+    session.flush()
+    events.append(session, dossier, "payment_late",
+                  {"reference": payment.reference, "amount": payment.amount,
+                   "transaction_no": payment.transaction_no, "was": was, "why": why,
+                   "settled_by": settled_by}, f"gateway:{payment.gateway}", now)
+    reason = f"Hoàn trả khoản thanh toán {payment.reference} của hồ sơ {dossier.code}: " + {
+        "fee_settled": f"phí, lệ phí đã được nộp trước đó (biên lai {settled_by})",
+        "not_waiting": "hồ sơ không còn chờ nộp phí, lệ phí",
+    }.get(why, "giao dịch đã bị hủy trước khi ngân hàng xác nhận")
+    session.add(status_jobs.detached_job(
+        dossier, "fee.refund", f"{dossier.code}/late-refund/{payment.reference}",
+        {"reason": reason}, {"payment": payment_result(payment)}, now))
+    status_jobs.queue_notice(session, dossier, LATE_NOTICE, now, amount=payment.amount)
+    session.flush()
+    return f"late payment ({why}, was {was}): recorded, refund queued"
 
 
 def payment_result(payment: Payment) -> dict[str, Any]:
@@ -231,7 +262,16 @@ def record_refund(session: Session, job: Job, result: dict[str, Any]) -> Refund 
                     created_at=now, settled_at=now if done else None,
                     settled_by=f"gateway:{payment.gateway}" if done else None)
     session.add(refund)
-    if done:
+    if done and payment.status == "late":
+        # a late payment stays late (it never paid the fee); it is now given back
+        payment.refund_reference, payment.refunded_at, payment.updated_at = reference, now, now
+        dossier = session.get(Dossier, payment.dossier_id)
+        assert dossier is not None
+        events.append(session, dossier, "late_payment_refunded",
+                      {"reference": payment.reference, "refund_reference": reference,
+                       "amount": refund.amount, "gateway_refund_no": refund.gateway_refund_no,
+                       "job_id": job.id}, f"gateway:{payment.gateway}", now)
+    elif done:
         payment.status, payment.refund_reference, payment.refunded_at = "refunded", reference, now
         payment.updated_at = now
     session.flush()
@@ -314,21 +354,26 @@ def reconcile(session: Session, day: date,
             refunds = session.scalars(select(Refund).where(Refund.payment_id == payment.id)).all()
             if not refunds:
                 add(f"dossier {dossier.status} but the fee was not refunded")
+        late = payment.status == "late"
+        refunded = payment.status == "refunded" or (late and payment.refunded_at is not None)
+        if late and not refunded:
+            add("paid late and not refunded yet")
         if query is not None and payment.channel == "online":
             said = query(payment)
+            taken = settled or late  # the gateway took the money
             if said is None:
-                if settled:
+                if taken:
                     add("the gateway does not know this payment")
                 continue
-            if said.paid and not settled:
+            if said.paid and not taken:
                 add(f"the gateway says paid but the payment is {payment.status}")
-            elif settled and not said.paid:
+            elif taken and not said.paid:
                 add("paid here but not at the gateway")
             elif said.paid and said.amount is not None and said.amount != payment.amount:
                 add(f"the gateway has {said.amount} đ, the payment {payment.amount} đ")
-            if payment.status == "refunded" and not said.refunded:
+            if refunded and not said.refunded:
                 add("refunded here but not at the gateway")
-            elif payment.status == "paid" and said.refunded:
+            elif taken and not refunded and said.refunded:
                 add("refunded at the gateway but not here")
     for dossier_id, count in _paid_counts(session, touched).items():
         if count > 1:

@@ -35,8 +35,8 @@ def reconcile_day(session: Session, day: date, gateway: PaymentGateway | None = 
             unreachable.append(payments.Mismatch(payment.reference, None,
                                                  f"gateway query failed: {exc}"))
             # no verdict from the gateway: echo our own record
-            return payments.GatewayStatus(payment.status in ("paid", "refunded"), payment.amount,
-                                          payment.status == "refunded")
+            return payments.GatewayStatus(payment.status in ("paid", "refunded", "late"),
+                                          payment.amount, payment.refunded_at is not None)
         if not result.found:
             return None
         return payments.GatewayStatus(result.paid, result.amount,

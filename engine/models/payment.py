@@ -14,7 +14,10 @@ from .base import Base, JSONType, UTCDateTime, utcnow
 
 class Payment(Base):
     """A try to pay a dossier's fee: online through a gateway, or cash at the counter.
-    status: pending | paid | cancelled | failed | refunded."""
+    status: pending | paid | cancelled | failed | refunded | late. A late payment is
+    money the gateway took for an attempt that could no longer pay the fee (paid at
+    the counter meanwhile, cancelled, the dossier no longer waiting): it is refunded
+    through the gateway once, and `refunded_at` says when."""
 
     __tablename__ = "payments"
 

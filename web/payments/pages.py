@@ -75,6 +75,8 @@ def returned() -> tuple[str, int]:
     dossier = s.get(Dossier, payment.dossier_id)
     if payment.status == "paid":
         outcome = "paid"
+    elif payment.status == "late":
+        outcome = "late"
     elif notice.cancelled:
         outcome = "cancelled"
     elif notice.success:

@@ -18,5 +18,6 @@ def fee_panel(dossier: Dossier) -> dict[str, Any]:
         "waiting": payments.waiting_fee_job(s, dossier) is not None,
         "paid": next((p for p in reversed(rows) if p.status in ("paid", "refunded")), None),
         "payments": rows,
+        "late": [p for p in rows if p.status == "late"],
         "refunds": payments.refunds_of(s, dossier),
     }
