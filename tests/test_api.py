@@ -3,6 +3,7 @@ conflicts, and the OpenAPI document that describes exactly these routes."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import timedelta
@@ -20,6 +21,7 @@ from engine.officers import delegate
 
 from . import helpers
 from .conftest import PROCESSES, ROOT
+from .test_web_citizen import PDF, PNG
 
 MARITAL = json.loads((ROOT / "examples" / "scenarios" / "marital_status.json").read_text())
 APPLICATION = MARITAL["application"]
@@ -68,9 +70,21 @@ def conforms(api, body, schema: str) -> None:
     assert not problems, problems
 
 
+def _draft_with_documents(api, who: str = "congdan") -> int:
+    """A draft of the marital-status application with its two required documents."""
+    draft = api("POST", "/drafts", who, {"procedure": "marital_status", "application": APPLICATION},
+                status=201)
+    for document, content, name in (("to_khai", PDF, "to-khai.pdf"),
+                                    ("giay_to_nhan_than", PNG, "cccd.png")):
+        r = api.client.post(f"/api/v1/drafts/{draft['id']}/attachments",
+                            headers={"Authorization": f"Bearer {api.tokens[who]}"},
+                            data={"document": document, "file": (io.BytesIO(content), name)})
+        assert r.status_code == 201, r.get_data(as_text=True)
+    return draft["id"]
+
+
 def _submit(api, who: str = "congdan") -> str:
-    body = api("POST", "/dossiers", who, {"procedure": "marital_status", "application": APPLICATION},
-               status=201)
+    body = api("POST", "/dossiers", who, {"draft": _draft_with_documents(api, who)}, status=201)
     return body["code"]
 
 
@@ -121,9 +135,9 @@ def test_unknown_api_path_and_method_answer_json(api):
 # -- dossiers ------------------------------------------------------------------------
 
 def test_submit_returns_201_with_code_and_the_dossier(api):
+    draft = _draft_with_documents(api)
     r = api.client.post("/api/v1/dossiers", headers={"Authorization": f"Bearer {api.tokens['congdan']}"},
-                        json={"procedure": "marital_status", "channel": "online",
-                              "application": APPLICATION})
+                        json={"draft": draft})
     assert r.status_code == 201
     body = r.get_json()
     assert re.fullmatch(r"UBND-PHK-\d{6}-\d{4}", body["code"])

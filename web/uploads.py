@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import PurePath
 
 import filetype
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
+from engine import drafts
 from engine.errors import InvalidInput
+from engine.models import Attachment
 
 MAX_BYTES = 10 * 1024 * 1024
 # Phone photos are as good as scans: PDF, JPEG and PNG are all accepted.
@@ -33,3 +36,14 @@ def read_upload(upload: FileStorage, field: str, max_bytes: int = MAX_BYTES) -> 
         raise InvalidInput("file name does not match its content", {field: [
             f"Tệp “{name}” mang đuôi {suffix} nhưng nội dung là {media}."]})
     return data, media, name
+
+
+def store_upload(session: Session, upload: FileStorage, *, field: str, document_code: str,
+                 uploaded_by: str, draft_id: int | None = None, dossier_id: int | None = None,
+                 purpose: str = "application") -> Attachment:
+    """Check the file by its content (read_upload) and attach it to the draft or dossier;
+    InvalidInput under `field` when it is refused, and nothing stored."""
+    data, media_type, name = read_upload(upload, field)
+    return drafts.add_attachment(session, uploaded_by=uploaded_by, document_code=document_code,
+                                 filename=name, media_type=media_type, data=data,
+                                 draft_id=draft_id, dossier_id=dossier_id, purpose=purpose)

@@ -8,19 +8,20 @@ from flask import url_for
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from engine import runner
-from engine.errors import Forbidden, InvalidInput
+from engine import drafts, procedures
+from engine.errors import InvalidInput
 from engine.models import Dossier
 from engine.officers import record_view
 
+from ..i18n import select_locale
 from ..identity import db
+from ..submission import Incomplete, submit_draft
 from . import bp
 from .auth import api_actor
+from .drafts import ID_MAX, applicant, application_fields, my_draft
 from .params import json_body, page_of, page_params
 from .scope import visible_dossier, visible_dossiers
 from .serialize import dossier_detail, dossier_summary
-
-CHANNELS = ("online", "counter", "postal")
 
 
 @bp.get("/dossiers")
@@ -45,31 +46,31 @@ def get_dossier(code: str) -> dict[str, Any]:
     return dossier_detail(db(), dossier)
 
 
-def _submission(body: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    errors: dict[str, list[str]] = {}
-    procedure = body.get("procedure")
-    if not isinstance(procedure, str) or not procedure.strip():
-        errors["procedure"] = ["is required (a procedure code, see GET /api/v1/procedures)"]
-    channel = body.get("channel", "online")
-    if channel not in CHANNELS:
-        errors["channel"] = [f"must be one of {', '.join(CHANNELS)}"]
-    application = body.get("application")
-    if not isinstance(application, dict):
-        errors["application"] = ["is required and must be an object"]
-    if errors:
-        raise InvalidInput(gettext("Yêu cầu nộp hồ sơ không hợp lệ."), errors)
-    return str(procedure).strip(), str(channel), application  # type: ignore[return-value]
-
-
 @bp.post("/dossiers")
 def submit_dossier():  # type: ignore[no-untyped-def]
-    actor = api_actor()
-    if not actor.has_role("citizen"):
-        raise Forbidden(gettext("Chỉ tài khoản công dân, doanh nghiệp được nộp hồ sơ qua API."))
-    procedure, channel, application = _submission(json_body())
-    dossier = runner.submit(db(), procedure, application, actor=actor.username, channel=channel,
-                            applicant_user=actor.username)
-    body = dossier_detail(db(), dossier)
+    """Submit a draft (`draft`, with the documents uploaded to it), or an application
+    given whole (`procedure`, `application`: no documents). Either way the same checks
+    as the citizens' form (web.submission) refuse an incomplete one, storing nothing."""
+    owner = applicant(api_actor())
+    body = json_body()
+    if "draft" in body:
+        draft_id = body["draft"]
+        if not isinstance(draft_id, int) or isinstance(draft_id, bool) or \
+                not 1 <= draft_id <= ID_MAX or set(body) - {"draft"}:
+            raise InvalidInput(gettext("Yêu cầu nộp hồ sơ không hợp lệ."), {"draft": [
+                "a draft's id (POST /api/v1/drafts), alone: the draft holds the application"]})
+        my_draft(db(), draft_id, owner)
+    else:
+        procedure, channel, application = application_fields(body, procedure_required=True)
+        assert procedure is not None
+        procedures.latest_version(db(), procedure)  # an unknown procedure is not found
+        draft_id = drafts.save_draft(db(), owner, procedure, application, channel).id
+    try:
+        dossier, created = submit_draft(db(), draft_id, owner, select_locale())
+    except Incomplete:
+        db().rollback()  # the draft made for an application given whole goes too
+        raise
+    result = dossier_detail(db(), dossier)
     db().commit()  # stored before the client hears 201
     location = url_for("api.get_dossier", code=dossier.code)
-    return body, 201, {"Location": location}
+    return result, 201 if created else 200, {"Location": location}

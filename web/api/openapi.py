@@ -12,6 +12,8 @@ from engine.status import STATUS_NAMES
 from . import bp
 
 JSON = "application/json"
+MULTIPART = "multipart/form-data"
+ID_MAX = 2**31 - 1
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -31,11 +33,14 @@ ERRORS = {
     "401": ("Unauthorized", "No bearer token, or one that is unknown, revoked or whose account "
                             "is deactivated."),
     "403": ("Forbidden", "The caller's roles and departments do not allow this."),
-    "404": ("NotFound", "No such dossier, task or procedure."),
+    "404": ("NotFound", "No such dossier, task, draft, attachment or procedure — or one the "
+                        "caller may not see, answered in the same words, so that a guessed "
+                        "code or id confirms nothing."),
     "409": ("Conflict", "The task was already completed (`context.completed_by` names who), "
                         "another officer has claimed it (`context.claimed_by`), the dossier "
                         "changed since `expected_revision`, or it is overdue and needs an apology "
                         "slip with a new appointment date first."),
+    "413": ("TooLarge", "The request is larger than the server accepts (40 MB)."),
     "422": ("Unprocessable", "The request is well formed but cannot be carried out: the "
                              "workflow could not run the step, or the approving officer's "
                              "signing key or certificate cannot sign (none issued, expired, "
@@ -44,6 +49,11 @@ ERRORS = {
 
 _date_time = {"type": "string", "format": "date-time"}
 _date = {"type": "string", "format": "date"}
+
+
+def _id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -148,13 +158,84 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "SubmitDossier": {
-        "type": "object", "required": ["procedure", "application"],
+        "type": "object",
+        "description": "Either `draft` alone (the draft's application and uploaded documents), "
+                       "or `procedure` and `application` (no documents: refused when the "
+                       "procedure requires some). Checked as the citizens' form checks it: "
+                       "problems are listed in `fields`, form fields by path and missing "
+                       "documents as `documents.<code>`.",
         "properties": {
+            "draft": {"type": "integer", "minimum": 1, "maximum": ID_MAX,
+                      "description": "A draft of the caller (POST /api/v1/drafts)."},
             "procedure": {"type": "string", "examples": ["marital_status"]},
             "channel": {"type": "string", "enum": ["online", "counter", "postal"],
                         "default": "online"},
             "application": {"type": "object", "description": "Satisfies the procedure's "
                             "`application_schema`."},
+        },
+    },
+    "CreateDraft": {
+        "type": "object", "required": ["procedure"],
+        "properties": {
+            "procedure": {"type": "string", "examples": ["marital_status"]},
+            "channel": {"type": "string", "enum": ["online", "counter", "postal"],
+                        "default": "online"},
+            "application": {"type": "object", "default": {}, "description": "The application "
+                            "so far; checked only when submitted (`problems` says what is "
+                            "missing)."},
+        },
+    },
+    "UpdateDraft": {
+        "type": "object",
+        "properties": {
+            "channel": {"type": "string", "enum": ["online", "counter", "postal"],
+                        "default": "online"},
+            "application": {"type": "object", "default": {}, "description": "Replaces the "
+                            "draft's application."},
+        },
+    },
+    "Attachment": {
+        "type": "object",
+        "required": ["id", "document", "filename", "media_type", "size", "sha256",
+                     "uploaded_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "document": {"type": "string", "description": "The procedure's document code."},
+            "filename": {"type": "string"},
+            "media_type": {"type": "string",
+                           "enum": ["application/pdf", "image/jpeg", "image/png"]},
+            "size": {"type": "integer", "minimum": 1},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "uploaded_at": _date_time,
+        },
+    },
+    "UploadAttachment": {
+        "type": "object", "required": ["document", "file"],
+        "properties": {
+            "document": {"type": "string", "description": "One of the procedure's document "
+                         "codes (`documents` of GET /api/v1/procedures)."},
+            "file": {"type": "string", "format": "binary", "contentMediaType":
+                     "application/octet-stream", "description": "PDF, JPEG or PNG, by its "
+                     "content, at most 10 MB; a file name whose extension contradicts the "
+                     "content is refused."},
+        },
+    },
+    "Draft": {
+        "type": "object",
+        "required": ["id", "procedure", "channel", "application", "attachments", "problems",
+                     "dossier"],
+        "properties": {
+            "id": {"type": "integer"},
+            "procedure": {"type": "string"},
+            "channel": {"type": "string", "enum": ["online", "counter", "postal"]},
+            "application": {"type": "object"},
+            "attachments": {"type": "array", "items": _ref("Attachment")},
+            "problems": {"type": "object", "description": "What stops submission now: form "
+                         "field path or `documents.<code>` → problems; empty when it can be "
+                         "submitted (or was).",
+                         "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "dossier": {"type": ["string", "null"], "description": "The dossier's code once "
+                        "submitted."},
         },
     },
     "CompleteTask": {
@@ -201,8 +282,15 @@ PATHS: dict[str, Any] = {
         "post": {
             "operationId": "submitDossier", "tags": ["dossiers"],
             "summary": "Submit a dossier (citizens and businesses)",
+            "description": "Checked as the citizens' form checks it: the application against "
+                           "the procedure's form, and every required document uploaded to "
+                           "the draft. A draft is submitted once: submitting it again answers "
+                           "200 with the same dossier.",
             "requestBody": {"required": True, "content": {JSON: {"schema": _ref("SubmitDossier")}}},
             "responses": {
+                "200": {**_body(_ref("Dossier"), "The draft was already submitted: its dossier."),
+                        "headers": {"Location": {"schema": {"type": "string"},
+                                                 "description": "The dossier's URL."}}},
                 "201": {**_body(_ref("Dossier"), "Submitted; `code` identifies it."),
                         "headers": {"Location": {"schema": {"type": "string"},
                                                  "description": "The dossier's URL."}}},
@@ -217,7 +305,7 @@ PATHS: dict[str, Any] = {
             "parameters": [{"name": "code", "in": "path", "required": True,
                             "schema": {"type": "string"}}],
             "responses": {"200": _body(_ref("Dossier"), "The dossier."),
-                          **_errors("401", "403", "404")},
+                          **_errors("401", "404")},
         },
     },
     "/api/v1/tasks": {
@@ -242,11 +330,64 @@ PATHS: dict[str, Any] = {
                            "an overdue dossier has its apology slip, and an approval that "
                            "signs the result carries the `passphrase` of the caller's key. "
                            "A task in a dossier the caller may not see is not found (404).",
-            "parameters": [{"name": "task_id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
+            "parameters": [_id("task_id")],
             "requestBody": {"required": True, "content": {JSON: {"schema": _ref("CompleteTask")}}},
             "responses": {"200": _body(_ref("Dossier"), "The dossier after the step."),
                           **_errors("400", "401", "403", "404", "409", "422")},
+        },
+    },
+    "/api/v1/drafts": {
+        "post": {
+            "operationId": "createDraft", "tags": ["drafts"],
+            "summary": "Start an application to which documents can be uploaded",
+            "requestBody": {"required": True, "content": {JSON: {"schema": _ref("CreateDraft")}}},
+            "responses": {
+                "201": {**_body(_ref("Draft"), "The draft."),
+                        "headers": {"Location": {"schema": {"type": "string"},
+                                                 "description": "The draft's URL."}}},
+                **_errors("400", "401", "403", "404"),
+            },
+        },
+    },
+    "/api/v1/drafts/{draft_id}": {
+        "get": {
+            "operationId": "getDraft", "tags": ["drafts"],
+            "summary": "One of the caller's drafts, with its documents and what stops it",
+            "parameters": [_id("draft_id")],
+            "responses": {"200": _body(_ref("Draft"), "The draft."),
+                          **_errors("401", "403", "404")},
+        },
+        "put": {
+            "operationId": "updateDraft", "tags": ["drafts"],
+            "summary": "Replace the draft's application (its documents stay)",
+            "parameters": [_id("draft_id")],
+            "requestBody": {"required": True, "content": {JSON: {"schema": _ref("UpdateDraft")}}},
+            "responses": {"200": _body(_ref("Draft"), "The draft."),
+                          **_errors("400", "401", "403", "404", "409")},
+        },
+    },
+    "/api/v1/drafts/{draft_id}/attachments": {
+        "post": {
+            "operationId": "uploadAttachment", "tags": ["drafts"],
+            "summary": "Upload one file for one of the procedure's documents",
+            "description": "Checked by content as on the citizens' form. 409 once the draft "
+                           "was submitted.",
+            "parameters": [_id("draft_id")],
+            "requestBody": {"required": True, "content": {MULTIPART: {
+                "schema": _ref("UploadAttachment"),
+                "encoding": {"file": {"contentType": "application/pdf, image/jpeg, image/png, "
+                                                     "application/octet-stream"}}}}},
+            "responses": {"201": _body(_ref("Attachment"), "The file, attached to the draft."),
+                          **_errors("400", "401", "403", "404", "409", "413")},
+        },
+    },
+    "/api/v1/drafts/{draft_id}/attachments/{attachment_id}": {
+        "delete": {
+            "operationId": "deleteAttachment", "tags": ["drafts"],
+            "summary": "Remove a file from a draft not yet submitted",
+            "parameters": [_id("draft_id"), _id("attachment_id")],
+            "responses": {"204": {"description": "Removed."},
+                          **_errors("401", "403", "404", "409")},
         },
     },
     "/api/v1/procedures": {
@@ -273,7 +414,7 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "motcua API",
             "version": "1.0.0",
-            "summary": "Dịch vụ công một cửa: dossiers, tasks and procedures.",
+            "summary": "Dịch vụ công một cửa: dossiers, drafts, tasks and procedures.",
             "description": "Authenticate with `Authorization: Bearer <token>`; a signed-in user "
                            "creates tokens on /quan-tri/token. Errors are JSON objects "
                            "(`Error`).",

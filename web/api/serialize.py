@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Dossier, HumanTask
+from engine.models import Attachment, Dossier, HumanTask
 from engine.status import PORTAL_STATUS_NAMES, STATUS_NAMES, portal_code
 
 from ..access import today
@@ -61,4 +61,13 @@ def dossier_detail(session: Session, dossier: Dossier) -> dict[str, Any]:
         "fee_amount": dossier.fee_amount,
         "application": dossier.application,
         "open_tasks": [task_json(t, dossier.code) for t in tasks],
+    }
+
+
+def attachment_json(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.id, "document": attachment.document_code,
+        "filename": attachment.filename, "media_type": attachment.media_type,
+        "size": attachment.size, "sha256": attachment.sha256,
+        "uploaded_at": _iso(attachment.uploaded_at),
     }

@@ -8,7 +8,6 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine import drafts, procedures
@@ -17,13 +16,14 @@ from engine.errors import NotFound
 from engine.fees import compute_fee
 from engine.models import Attachment, Dossier, Draft, User
 
-from ..form_errors import field_messages, summary
+from ..form_errors import summary
 from ..i18n import select_locale
 from ..identity import db, require_role
 from ..schema_form import fields, flat_values, parse
+from ..submission import Incomplete, submission_problems, submit_draft
 from .blueprint import bp
 from .data_view import rows
-from .files import by_document, missing_documents, store_uploads, upload_field
+from .files import by_document, store_uploads, upload_field
 from .procedure_info import describe, documents
 
 APPLICANT_PATHS = {"name": "ho_ten", "id_number": "so_dinh_danh", "phone": "so_dien_thoai"}
@@ -77,12 +77,10 @@ def _all_names(schema: dict[str, Any], prefix: str = "") -> list[str]:
 
 def problems(procedure: Procedure, data: dict[str, Any], attachments: list[Attachment],
              lang: str) -> dict[str, list[str]]:
-    """Everything that stops submission: form errors by field, missing required documents."""
-    errors = field_messages(procedure.form_validator(procedure.settings["start_form"]), data, lang)
-    for doc in missing_documents(documents(procedure.settings, lang), attachments):
-        errors.setdefault(upload_field(doc.code), []).append(
-            gettext("Chưa đính kèm giấy tờ bắt buộc này."))
-    return errors
+    """What stops submission (web.submission), keyed as the form shows it."""
+    found = submission_problems(procedure, data, attachments, lang)
+    return {**found.fields,
+            **{upload_field(code): reasons for code, reasons in found.documents.items()}}
 
 
 def _remove_attachment(draft: Draft, attachment_id: int) -> None:
@@ -163,21 +161,15 @@ def review(draft_id: int) -> Response | str:
 @bp.post("/ho-so/nhap/<int:draft_id>/nop")
 @require_role("citizen")
 def submit(draft_id: int) -> Response:
-    s, me = db(), current_user.username
-    # Lock the draft and read it afresh: of two posts of the same draft, the
-    # second waits here and then finds the dossier the first one created.
-    s.scalar(select(Draft).where(Draft.id == draft_id).with_for_update()
-             .execution_options(populate_existing=True))
-    draft = drafts.get_draft(s, draft_id, me)
-    if draft.dossier_id is None:
-        _, procedure = _procedure(draft.procedure_code)
-        if problems(procedure, draft.data, drafts.attachments_of(s, draft_id=draft.id),
-                    select_locale()):
-            flash(gettext("Hồ sơ chưa đầy đủ. Vui lòng bổ sung các mục được đánh dấu."))
-            return redirect(url_for(".apply", code=draft.procedure_code, nhap=draft.id))
-        dossier = drafts.submit_draft(s, draft.id, me)
+    try:
+        dossier, created = submit_draft(db(), draft_id, current_user.username, select_locale())
+    except Incomplete:
+        draft = drafts.get_draft(db(), draft_id, current_user.username)
+        flash(gettext("Hồ sơ chưa đầy đủ. Vui lòng bổ sung các mục được đánh dấu."))
+        return redirect(url_for(".apply", code=draft.procedure_code, nhap=draft.id))
+    if created:
         flash(gettext("Đã nộp hồ sơ %(code)s thành công.", code=dossier.code))
-    return redirect(url_for(".dossier_submitted", draft_id=draft.id))
+    return redirect(url_for(".dossier_submitted", draft_id=draft_id))
 
 
 @bp.get("/ho-so/nhap/<int:draft_id>/da-nop")

@@ -1,4 +1,4 @@
-"""Attachments: uploads checked by content and stored, required documents, downloads."""
+"""Attachments: uploads checked by content and stored, grouped by document, downloads."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.models import Attachment, Dossier
 
 from ..identity import db, require_role
-from ..uploads import read_upload
+from ..uploads import store_upload
 from .blueprint import bp
 from .procedure_info import Document
 
@@ -38,20 +38,13 @@ def store_uploads(session: Session, files: MultiDict, document_codes: list[str],
             if not upload or not upload.filename:
                 continue  # no file chosen
             try:
-                data, media_type, name = read_upload(upload, field)
+                store_upload(session, upload, field=field, document_code=code,
+                             uploaded_by=current_user.username, draft_id=draft_id,
+                             dossier_id=dossier_id, purpose=purpose)
             except InvalidInput as refused:
                 for key, reasons in refused.errors.items():
                     errors.setdefault(key, []).extend(reasons)
-                continue
-            drafts.add_attachment(session, uploaded_by=current_user.username, document_code=code,
-                                  filename=name, media_type=media_type, data=data,
-                                  draft_id=draft_id, dossier_id=dossier_id, purpose=purpose)
     return errors
-
-
-def missing_documents(documents: list[Document], attachments: list[Attachment]) -> list[Document]:
-    present = {a.document_code for a in attachments}
-    return [d for d in documents if d.required and d.code not in present]
 
 
 def by_document(documents: list[Document], attachments: list[Attachment]

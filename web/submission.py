@@ -1,0 +1,83 @@
+"""Submitting an application, the same way from the citizens' form and the JSON API:
+what stops it (the start form's schema, field by field in plain words; every required
+document attached), and submitting a draft exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import drafts, procedures
+from engine.bundle import Procedure
+from engine.errors import InvalidInput
+from engine.models import Attachment, Dossier, Draft
+
+from .citizen.procedure_info import Document, documents
+from .form_errors import field_messages
+
+
+@dataclass
+class SubmissionProblems:
+    fields: dict[str, list[str]] = field(default_factory=dict)  # form field path → reasons
+    documents: dict[str, list[str]] = field(default_factory=dict)  # document code → reasons
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.documents)
+
+    def by_path(self) -> dict[str, list[str]]:
+        """Form fields by their path, documents as `documents.<code>`."""
+        return {**self.fields,
+                **{f"documents.{code}": reasons for code, reasons in self.documents.items()}}
+
+
+class Incomplete(InvalidInput):
+    """The application cannot be submitted yet; `problems` says why."""
+
+    def __init__(self, problems: SubmissionProblems, **context: object) -> None:
+        super().__init__(gettext("Hồ sơ chưa đầy đủ. Vui lòng bổ sung các mục được đánh dấu."),
+                         problems.by_path(), **context)
+        self.problems = problems
+
+
+def missing_documents(required: list[Document], attachments: list[Attachment]) -> list[Document]:
+    present = {a.document_code for a in attachments}
+    return [d for d in required if d.required and d.code not in present]
+
+
+def submission_problems(procedure: Procedure, data: dict[str, Any],
+                        attachments: list[Attachment], lang: str) -> SubmissionProblems:
+    """Everything that stops submission: form errors by field, missing required documents."""
+    found = SubmissionProblems(
+        fields=field_messages(procedure.form_validator(procedure.settings["start_form"]), data,
+                              lang))
+    for doc in missing_documents(documents(procedure.settings, lang), attachments):
+        found.documents[doc.code] = [gettext("Chưa đính kèm giấy tờ bắt buộc này.")]
+    return found
+
+
+def draft_problems(session: Session, draft: Draft, lang: str) -> SubmissionProblems:
+    """What stops the draft, checked against its procedure's newest version."""
+    version = procedures.latest_version(session, draft.procedure_code)
+    return submission_problems(procedures.load_version(session, version.id), draft.data,
+                               drafts.attachments_of(session, draft_id=draft.id), lang)
+
+
+def submit_draft(session: Session, draft_id: int, owner: str, lang: str) -> tuple[Dossier, bool]:
+    """(the dossier, whether this call created it). Of two submissions of the same draft,
+    the second waits on the draft's lock and then finds the first one's dossier. Raises
+    Incomplete, storing nothing, while something stops submission."""
+    session.scalar(select(Draft).where(Draft.id == draft_id).with_for_update()
+                   .execution_options(populate_existing=True))
+    draft = drafts.get_draft(session, draft_id, owner)
+    if draft.dossier_id is not None:
+        dossier = session.get(Dossier, draft.dossier_id)
+        assert dossier is not None
+        return dossier, False
+    problems = draft_problems(session, draft, lang)
+    if problems:
+        raise Incomplete(problems)
+    return drafts.submit_draft(session, draft.id, owner, applicant_user=owner), True
