@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from . import account_log
+from .contacts import checked_contacts
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import ApiToken, User, UserRole, utcnow
 
@@ -24,8 +25,9 @@ def create_user(session: Session, username: str, full_name: str, password: str |
                 roles: list[tuple[str, str]], email: str | None = None,
                 phone: str | None = None, id_number: str | None = None,
                 by: str | None = None) -> User:
-    """Create a user with (role, department) pairs; refuse a taken username. `by` is who
-    made the account (None: the person registered themselves)."""
+    """Create a user with (role, department) pairs; refuse a taken username or a bad
+    e-mail or phone. `by` is who made the account (None: the person registered themselves)."""
+    email, phone = checked_contacts(email, phone)
     if session.scalar(select(User).where(User.username == username.strip().lower())) is not None:
         raise Conflict(f"user {username!r} already exists", user=username)
     for role, _ in roles:
@@ -40,6 +42,39 @@ def create_user(session: Session, username: str, full_name: str, password: str |
     session.flush()
     account_log.record(session, "account_created", username,
                        {"roles": [list(pair) for pair in normalise_roles(roles)]}, by or username)
+    return user
+
+
+def set_contacts(session: Session, user: User, email: str | None, phone: str | None) -> User:
+    """The holder's own e-mail and phone, checked like every contact detail."""
+    user.email, user.phone = checked_contacts(email, phone)
+    session.flush()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session signed in so far stops working (each carries the generation it
+    was opened with); API tokens are separate credentials and stay."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+MIN_PASSWORD = 8
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> User:
+    """The holder sets a new password, proving the current one; every session of the
+    account ends (the one making the change signs in again)."""
+    errors: dict[str, list[str]] = {}
+    if not check_password(user, current):
+        errors["current"] = ["the current password is wrong"]
+    if len(new) < MIN_PASSWORD:
+        errors["password"] = [f"at least {MIN_PASSWORD} characters"]
+    if errors:
+        raise InvalidInput("the password was not changed", errors, user=user.username)
+    user.password_hash = _hasher.hash(new)
+    end_sessions(user)
+    session.flush()
+    account_log.record(session, "password_changed", user.username, {}, user.username)
     return user
 
 
@@ -187,6 +222,7 @@ def deactivate_user(session: Session, user: User, by: str | None = None,
         return user
     _keep_an_admin(session, user)
     user.active = False
+    end_sessions(user)
     at = at or utcnow()
     for token in session.scalars(select(ApiToken).where(
             ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
@@ -213,6 +249,7 @@ def unlock_user(session: Session, user: User, by: str | None = None) -> User:
         account_log.record(session, "unlocked", user.username,
                            {"locked_until": user.locked_until.isoformat()}, by)
     user.failed_logins, user.locked_until = 0, None
+    end_sessions(user)
     session.flush()
     log.info("user %s unlocked by %s", user.username, by)
     return user

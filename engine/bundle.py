@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from .bpmn.parser import UnsafeXml, parse_spec, parse_xml_safely
 from .bpmn.sandbox import check_source
 from .bundle_templates import bundle_environment
+from .contacts import FORMAT_CHECKER
 from .errors import BundleInvalid, BundleProblem
 from .numbering import numbering_problems
 from .status import BPMN_STATUSES, END_STATUSES
@@ -32,7 +33,6 @@ NS = {
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
 MAX_FILE_BYTES = 2_000_000
-FORMAT_CHECKER = FormatChecker()
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
 
+from .contacts import FORMAT_CHECKER
 from .errors import InvalidInput
 
-_FORMATS = FormatChecker()
+_FORMATS = FORMAT_CHECKER
 
 
 def field_errors(schema: dict[str, Any] | Validator, data: Any) -> dict[str, list[str]]:

@@ -16,12 +16,11 @@ from werkzeug.routing import IntegerConverter
 
 from engine import config
 from engine.errors import MotcuaError
-from engine.models import User
 from signing.services import pki_wsgi_app
 
 from . import formats, i18n
 from .extensions import babel, csrf, limiter, login_manager
-from .identity import Actor
+from .identity import load_session_user
 from .redirects import local_referrer
 
 SECURITY_HEADERS = {
@@ -115,10 +114,7 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     app.jinja_env.filters.update(formats.FILTERS)
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> Actor | None:
-        user = g.db.get(User, int(user_id)) if user_id.isdigit() else None
-        return Actor(user) if user is not None and user.active else None
+    login_manager.user_loader(load_session_user)
 
     @app.context_processor
     def inject() -> dict[str, Any]:

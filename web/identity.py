@@ -23,10 +23,13 @@ class Actor(UserMixin):
         self.email = user.email
         self.locale = user.locale or "vi"
         self.active = user.active
+        self.session_generation = user.session_generation or 0
         self.roles: set[tuple[str, str]] = {(r.role, r.department) for r in user.roles}
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps: the id and the account's session generation, so that
+        raising the generation ends this session (see load_session_user)."""
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def is_active(self) -> bool:
@@ -42,6 +45,18 @@ class Actor(UserMixin):
     @property
     def is_officer(self) -> bool:
         return any(r in ("reception", "specialist", "leader") for r, _ in self.roles)
+
+
+def load_session_user(session_id: str) -> Actor | None:
+    """The signed-in user of a session, unless the account was deactivated or its
+    sessions ended after this one was opened."""
+    user_id, _, generation = session_id.partition(".")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None
+    user = g.db.get(User, int(user_id))
+    if user is None or not user.active or (user.session_generation or 0) != int(generation):
+        return None
+    return Actor(user)
 
 
 def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -22,6 +22,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised to end every signed-in session of the account (sign-out, new password,
+    # deactivation, unlock); a session carries the value it was opened with.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     roles: Mapped[list[UserRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -11,9 +11,9 @@ from werkzeug.datastructures import MultiDict
 
 from engine.accounts import DEPARTMENT_MAX, ROLES
 
+from ..auth import contact_messages
+
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^0[0-9]{9,10}$")
 MIN_PASSWORD = 12
 EMPTY_ROWS = 3
 MAX_ROWS = 60
@@ -66,12 +66,7 @@ def check_account(form: MultiDict[str, str]) -> dict[str, str]:
         errors["username"] = gettext("3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch.")
     if len(form.get("full_name", "").strip()) < 2:
         errors["full_name"] = gettext("Nhập họ và tên.")
-    email = form.get("email", "").strip()
-    if email and not EMAIL.match(email):
-        errors["email"] = gettext("Địa chỉ thư điện tử không hợp lệ.")
-    phone = form.get("phone", "").strip()
-    if phone and not PHONE.match(phone):
-        errors["phone"] = gettext("Số điện thoại không hợp lệ.")
+    errors.update(contact_messages(form.get("email", "").strip(), form.get("phone", "").strip()))
     password = form.get("password", "")
     if len(password) < MIN_PASSWORD:
         errors["password"] = gettext("Mật khẩu tối thiểu %(n)d ký tự.", n=MIN_PASSWORD)

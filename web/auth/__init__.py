@@ -6,9 +6,10 @@ import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from engine.accounts import LoginRefused, authenticate, create_user
+from engine.accounts import LoginRefused, authenticate, create_user, end_sessions, get_user
+from engine.contacts import contact_errors
 from engine.errors import Conflict
 
 from ..extensions import limiter
@@ -19,7 +20,14 @@ from ..redirects import local_path
 bp = Blueprint("auth", __name__)
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
 ID_NUMBER = re.compile(r"^[0-9]{12}$")
-PHONE = re.compile(r"^0[0-9]{9,10}$")
+
+
+def contact_messages(email: str | None, phone: str | None) -> dict[str, str]:
+    """The contact checks of engine.contacts, in words for the forms."""
+    messages = {"email": gettext("Địa chỉ thư điện tử không hợp lệ (ví dụ ten@example.vn)."),
+                "phone": gettext("Số điện thoại không hợp lệ: bắt đầu bằng 0 hoặc +84, "
+                                 "tiếp theo 9–10 chữ số.")}
+    return {field: messages[field] for field in contact_errors(email, phone)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -44,6 +52,7 @@ def login():  # type: ignore[no-untyped-def]
 @bp.post("/logout")
 @login_required
 def logout():  # type: ignore[no-untyped-def]
+    end_sessions(get_user(db(), current_user.id))  # a copy of any session cookie dies too
     logout_user()
     return redirect(url_for("home"))
 
@@ -61,8 +70,9 @@ def register():  # type: ignore[no-untyped-def]
             errors["full_name"] = gettext("Nhập họ và tên.")
         if not ID_NUMBER.match(form.get("id_number", "")):
             errors["id_number"] = gettext("Số định danh cá nhân gồm 12 chữ số.")
-        if not PHONE.match(form.get("phone", "")):
+        if not form.get("phone", "").strip():
             errors["phone"] = gettext("Số điện thoại không hợp lệ.")
+        errors.update(contact_messages(form.get("email", "").strip(), form.get("phone", "").strip()))
         password = form.get("password", "")
         if len(password) < 8:
             errors["password"] = gettext("Mật khẩu tối thiểu 8 ký tự.")
@@ -71,8 +81,8 @@ def register():  # type: ignore[no-untyped-def]
         if not errors:
             try:
                 user = create_user(db(), username, form["full_name"].strip(), password,
-                                   [("citizen", "*")], email=form.get("email") or None,
-                                   phone=form["phone"], id_number=form["id_number"])
+                                   [("citizen", "*")], email=form.get("email", "").strip() or None,
+                                   phone=form["phone"].strip(), id_number=form["id_number"])
             except Conflict:
                 errors["username"] = gettext("Tên đăng nhập đã có người dùng.")
             else:
@@ -80,3 +90,6 @@ def register():  # type: ignore[no-untyped-def]
                 flash(gettext("Đăng ký thành công. Chào mừng %(name)s!", name=user.full_name))
                 return redirect(url_for("home"))
     return render_template("auth/register.html", errors=errors, form=form), (400 if errors else 200)
+
+
+from . import account  # noqa: E402, F401  (routes)
