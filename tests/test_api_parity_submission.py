@@ -117,3 +117,18 @@ def test_the_web_and_the_api_refuse_the_same_draft_alike(api, app, sessions):
         s.delete(s.scalars(select(Attachment).where(Attachment.document_code == "to_khai")).one())
     body = api("POST", "/dossiers", "congdan", {"draft": draft["id"]}, status=400)
     assert set(body["fields"]) == {"documents.to_khai"}
+
+
+def test_a_nul_character_is_refused_with_its_field_not_a_database_error(api, sessions):
+    bad = dict(APPLICATION, ho_ten="Nguyễn\x00Văn An")
+    body = api("POST", "/drafts", "congdan", {"procedure": "marital_status", "application": bad},
+               status=400)
+    assert list(body["fields"]) == ["ho_ten"]
+    body = api("POST", "/dossiers", "congdan", {"procedure": "marital_status", "application": bad},
+               status=400)
+    assert list(body["fields"]) == ["ho_ten"]
+    draft = api("POST", "/drafts", "congdan",
+                {"procedure": "marital_status", "application": APPLICATION}, status=201)
+    refused = _upload(api, draft["id"], "to_khai", PDF, "to\x00khai.pdf", status=400)
+    assert list(refused["fields"]) == ["file"]
+    assert _stored(sessions) == (0, 1)

@@ -112,3 +112,12 @@ def test_a_decision_that_does_not_sign_needs_no_passphrase(api, sessions):
     body = api("POST", f"/tasks/{task_id}/complete", "lanhdao",
                {"data": {"leader_decision": "return", "y_kien_lanh_dao": "Xem lại."}})
     assert [t["element_id"] for t in body["open_tasks"]] == ["review"] and _grants(sessions) == []
+
+
+def test_form_data_with_a_nul_character_is_refused_with_its_field(api, sessions):
+    code = drive(sessions, SCENARIO, "approve", steps=0)
+    task_id = helpers.task(sessions, code, "reception").id
+    body = api("POST", f"/tasks/{task_id}/complete", "tiepnhan",
+               {"data": {**RECEIVE, "ghi_chu_tiep_nhan": "ghi\x00chú"}}, status=400)
+    assert list(body["fields"]) == ["ghi_chu_tiep_nhan"]
+    assert helpers.task(sessions, code, "reception").state == "open"

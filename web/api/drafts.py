@@ -19,6 +19,7 @@ from ..submission import draft_problems
 from ..uploads import store_upload
 from . import bp
 from .auth import api_actor
+from .json_text import refuse_nul
 from .params import json_body
 from .serialize import attachment_json
 
@@ -45,6 +46,8 @@ def application_fields(body: dict[str, Any], *, procedure_required: bool
     application = body.get("application", {})
     if not isinstance(application, dict):
         errors["application"] = ["must be an object"]
+    refuse_nul(errors, procedure, "procedure")
+    refuse_nul(errors, application, "")
     if errors:
         raise InvalidInput(gettext("Yêu cầu nộp hồ sơ không hợp lệ."), errors)
     return (procedure.strip() if isinstance(procedure, str) else None), str(channel), application
@@ -122,6 +125,8 @@ def upload_attachment(draft_id: int):  # type: ignore[no-untyped-def]
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         errors["file"] = ["is required: the file, sent as multipart/form-data with a file name"]
+    elif "\x00" in upload.filename:
+        errors["file"] = ["the file name must not contain the NUL character (U+0000)"]
     if errors:
         raise InvalidInput(gettext("Yêu cầu tải tệp lên không hợp lệ."), errors)
     assert upload is not None

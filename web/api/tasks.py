@@ -14,6 +14,7 @@ from .. import task_completion
 from ..identity import db
 from . import bp
 from .auth import api_actor
+from .json_text import refuse_nul
 from .params import json_body, page_of, page_params
 from .scope import acting_for, open_tasks, visible_task
 from .serialize import dossier_detail, task_json
@@ -47,6 +48,7 @@ def complete_task(task_id: int) -> dict[str, Any]:
         errors["expected_revision"] = ["must be a whole number"]
     if passphrase is not None and not isinstance(passphrase, str):
         errors["passphrase"] = ["must be a string (the passphrase of your signing key)"]
+    refuse_nul(errors, data, "")
     if errors:
         raise InvalidInput(gettext("Yêu cầu hoàn thành bước xử lý không hợp lệ."), errors)
     task = visible_task(db(), actor, task_id)
