@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -81,22 +81,25 @@ def _next(session: Session, agency: str, register: str, year: int) -> int:
 
 
 def entries(session: Session, agency: str | None = None, year: int | None = None,
-            register: str | None = None, limit: int = 500,
-            offset: int = 0) -> list[tuple[RegisterEntry, str]]:
-    """Register entries, newest number first, with their dossier codes."""
+            register: str | None = None, limit: int = 500, offset: int = 0,
+            visible: ColumnElement[bool] | None = None) -> list[tuple[RegisterEntry, str]]:
+    """Register entries, newest number first, with their dossier codes; only of the
+    dossiers matching `visible` when given."""
     query = (select(RegisterEntry, Dossier.code)
              .join(Dossier, Dossier.id == RegisterEntry.dossier_id)
              .order_by(RegisterEntry.year.desc(), RegisterEntry.agency, RegisterEntry.register,
                        RegisterEntry.number.desc())
              .limit(limit).offset(offset))
     return [(entry, code) for entry, code in session.execute(
-        _filtered(query, agency, year, register))]
+        _filtered(query, agency, year, register, visible))]
 
 
 def count_entries(session: Session, agency: str | None = None, year: int | None = None,
-                  register: str | None = None) -> int:
-    query = select(func.count()).select_from(RegisterEntry)
-    return int(session.scalar(_filtered(query, agency, year, register)) or 0)
+                  register: str | None = None,
+                  visible: ColumnElement[bool] | None = None) -> int:
+    query = (select(func.count()).select_from(RegisterEntry)
+             .join(Dossier, Dossier.id == RegisterEntry.dossier_id))
+    return int(session.scalar(_filtered(query, agency, year, register, visible)) or 0)
 
 
 def registers_in_use(session: Session) -> list[tuple[str, str, int]]:
@@ -123,7 +126,9 @@ def procedures_numbered_in(session: Session) -> dict[tuple[str, str], list[str]]
 
 
 def _filtered(query: Select[Any], agency: str | None, year: int | None,
-              register: str | None) -> Select[Any]:
+              register: str | None, visible: ColumnElement[bool] | None = None) -> Select[Any]:
+    if visible is not None:
+        query = query.where(visible)
     if agency:
         query = query.where(RegisterEntry.agency == agency)
     if year:

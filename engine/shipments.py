@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from . import events
@@ -13,13 +13,16 @@ from .models import Dossier, Shipment, utcnow
 from .runner import lock_dossier
 
 
-def list_shipments(session: Session, status: str | None = None,
-                   limit: int = 200) -> list[tuple[Shipment, str]]:
-    """Shipments, newest first, with their dossier codes."""
+def list_shipments(session: Session, status: str | None = None, limit: int = 200,
+                   visible: ColumnElement[bool] | None = None) -> list[tuple[Shipment, str]]:
+    """Shipments, newest first, with their dossier codes; only of the dossiers matching
+    `visible` when given."""
     query = (select(Shipment, Dossier.code).join(Dossier, Dossier.id == Shipment.dossier_id)
              .order_by(Shipment.created_at.desc(), Shipment.id.desc()).limit(limit))
     if status:
         query = query.where(Shipment.status == status)
+    if visible is not None:
+        query = query.where(visible)
     return [(row, code) for row, code in session.execute(query)]
 
 

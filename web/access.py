@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden
-from engine.models import Dossier, HumanTask, User
+from engine.models import Dossier, HumanTask, ProcedureVersion, User
 from engine.officers import delegators_for, record_view
 from engine.procedures import load_version
 from engine.runner import get_dossier
@@ -58,29 +59,63 @@ def task_authority(session: Session, actor: Actor, task: HumanTask) -> str | Non
     raise Forbidden("this task is for another role or department", task=task.id)
 
 
-def reception_departments(session: Session, dossier: Dossier) -> set[str]:
-    settings = load_version(session, dossier.procedure_version_id).settings
+def _reception_lanes(settings: dict[str, Any]) -> set[str]:
     default = settings.get("department") or settings["agency"]
     return {lane.get("department", default) for lane in settings["lanes"].values()
-            if lane.get("role") == "reception"} | {dossier.agency}
+            if lane.get("role") == "reception"}
+
+
+def reception_departments(session: Session, dossier: Dossier) -> set[str]:
+    settings = load_version(session, dossier.procedure_version_id).settings
+    return _reception_lanes(settings) | {dossier.agency}
+
+
+def visible_dossiers(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The dossiers the actor may see, as a condition on Dossier: applicants their own;
+    officers those with a task (open or done) for a role and department they hold, or
+    acting for a delegating leader holds; the desk that receives a procedure its dossiers
+    from submission on; auditors and admins all. Lists filter with it and
+    check_dossier_visible asks it of one dossier, so both answer alike."""
+    if any(actor.has_role(r) for r in OVERSEERS):
+        return true()
+    held = {pair for roles in roles_acting_for(session, actor).values() for pair in roles
+            if pair[0] != "citizen"}
+    conditions: list[ColumnElement[bool]] = [Dossier.applicant_user == actor.username]
+    if held:
+        pairs = [HumanTask.role == role if dept == "*"
+                 else and_(HumanTask.role == role, HumanTask.department == dept)
+                 for role, dept in sorted(held)]
+        conditions.append(exists().where(HumanTask.dossier_id == Dossier.id,
+                                         HumanTask.role != "citizen", or_(*pairs)))
+    desks = {dept for role, dept in held if role == "reception"}
+    if "*" in desks:
+        conditions.append(true())
+    elif desks:
+        versions = [vid for vid, settings in session.execute(
+            select(ProcedureVersion.id, ProcedureVersion.settings))
+            if _reception_lanes(settings or {"agency": "", "lanes": {}}) & desks]
+        conditions.append(Dossier.agency.in_(sorted(desks)))
+        if versions:
+            conditions.append(Dossier.procedure_version_id.in_(versions))
+    return or_(*conditions) if conditions else false()
 
 
 def check_dossier_visible(session: Session, actor: Actor, dossier: Dossier) -> None:
-    """Applicants see their own dossiers; officers those with a task (open or done)
-    for a role and department they hold; auditors and admins all."""
+    """Refuse a dossier the actor may not see (see visible_dossiers)."""
     if any(actor.has_role(r) for r in OVERSEERS):
         return
-    if dossier.applicant_user and dossier.applicant_user == actor.username:
-        return
-    acting = roles_acting_for(session, actor)
-    pairs = set(session.execute(select(HumanTask.role, HumanTask.department).where(
-        HumanTask.dossier_id == dossier.id, HumanTask.role != "citizen")).all())
-    # The desk that receives the procedure sees its dossiers from submission on.
-    pairs |= {("reception", dept) for dept in reception_departments(session, dossier)}
-    for roles in acting.values():
-        if any(_holds(roles, role, dept) for role, dept in pairs):
-            return
-    raise Forbidden("you have no access to this dossier", dossier=dossier.code)
+    if session.scalar(select(Dossier.id).where(Dossier.id == dossier.id,
+                                                 visible_dossiers(session, actor))) is None:
+        raise Forbidden("you have no access to this dossier", dossier=dossier.code)
+
+
+def check_dossier_id_visible(session: Session, actor: Actor, dossier_id: int) -> Dossier:
+    """The dossier a belonging (payment, refund, shipment…) is of, if the actor may see it."""
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise Forbidden("you have no access to this dossier", dossier=dossier_id)
+    check_dossier_visible(session, actor, dossier)
+    return dossier
 
 
 def open_dossier(session: Session, actor: Actor, code: str) -> Dossier:

@@ -7,11 +7,13 @@ from datetime import datetime
 
 from flask import render_template, request
 from flask_babel import get_locale
+from flask_login import current_user
 from sqlalchemy import select
 
 from engine.models import Procedure
 from engine.registers import count_entries, entries, procedures_numbered_in, registers_in_use
 
+from ..access import visible_dossiers
 from ..formats import VN
 from ..identity import db, require_role
 from ..paging import page_number
@@ -28,7 +30,9 @@ def registers_view() -> str:
     english = str(get_locale()) == "en"
     names = {code: (en if english else vi) for code, vi, en in s.execute(
         select(Procedure.code, Procedure.name_vi, Procedure.name_en))}
-    in_use = registers_in_use(s)
+    visible = visible_dossiers(s, current_user)
+    in_use = [(agency, register, year) for agency, register, year in registers_in_use(s)
+              if count_entries(s, agency, year, register, visible=visible)]
     years = sorted({year for _, _, year in in_use}, reverse=True)
     year_arg = request.args.get("nam", "")
     year = int(year_arg) if year_arg.isascii() and year_arg.isdigit() and len(year_arg) == 4 \
@@ -42,9 +46,9 @@ def registers_view() -> str:
     if (agency, register) not in procedures_of:
         agency, register = choices[0] if choices else ("", "")
     page = page_number()
-    total = count_entries(s, agency, year, register) if register else 0
+    total = count_entries(s, agency, year, register, visible=visible) if register else 0
     rows = entries(s, agency, year, register, limit=PAGE_SIZE,
-                   offset=(page - 1) * PAGE_SIZE) if register else []
+                   offset=(page - 1) * PAGE_SIZE, visible=visible) if register else []
     return render_template(
         "officer/registers.html", years=years, year=year, choices=choices,
         procedures_of=procedures_of, agency=agency,

@@ -12,7 +12,7 @@ from engine.errors import NotFound
 from engine.models import Refund
 from engine.runner import get_dossier
 
-from ..access import check_dossier_visible
+from ..access import check_dossier_id_visible, check_dossier_visible
 from ..identity import db, require_role
 from .blueprint import bp
 
@@ -35,5 +35,6 @@ def hand_back(refund_id: int) -> Response:
     refund = s.get(Refund, refund_id)
     if refund is None:
         raise NotFound("refund not found", refund=refund_id)
+    check_dossier_id_visible(s, current_user, refund.dossier_id)
     payments.hand_back_refund(s, refund_id, current_user.username)
     return redirect(url_for("payments.refund_receipt", reference=refund.reference))
