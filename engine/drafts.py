@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import blobs, runner
-from .errors import Conflict, Forbidden, NotFound
+from .errors import Conflict, NotFound
 from .models import Attachment, Dossier, Draft, utcnow
 
 
@@ -20,10 +20,9 @@ def get_draft(session: Session, draft_id: int, owner: str, *, lock: bool = False
     if lock:
         query = query.with_for_update()
     draft = session.scalar(query)
-    if draft is None:
+    # someone else's draft is "not found" too: an id must not confirm that a draft exists
+    if draft is None or draft.owner != owner:
         raise NotFound("draft not found", draft=draft_id)
-    if draft.owner != owner:
-        raise Forbidden("this draft belongs to someone else", draft=draft_id)
     return draft
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import drafts, procedures
 from engine.bundle import Procedure
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, NotFound
 from engine.models import Attachment, Dossier, Draft
 
 from .citizen.procedure_info import Document, documents
@@ -81,3 +81,11 @@ def submit_draft(session: Session, draft_id: int, owner: str, lang: str) -> tupl
     if problems:
         raise Incomplete(problems)
     return drafts.submit_draft(session, draft.id, owner, applicant_user=owner), True
+
+
+def my_draft(session: Session, draft_id: int, owner: str, *, lock: bool = False) -> Draft:
+    """The caller's draft; someone else's is not found, like an id that does not exist."""
+    try:
+        return drafts.get_draft(session, draft_id, owner, lock=lock)
+    except NotFound:
+        raise NotFound(gettext("Không tìm thấy bản nháp."), draft=draft_id) from None

@@ -15,7 +15,7 @@ from engine.models import Attachment, Dossier, Draft
 
 from ..i18n import select_locale
 from ..identity import Actor, db
-from ..submission import draft_problems
+from ..submission import draft_problems, my_draft
 from ..uploads import store_upload
 from . import bp
 from .auth import api_actor
@@ -52,13 +52,6 @@ def application_fields(body: dict[str, Any], *, procedure_required: bool
         raise InvalidInput(gettext("Yêu cầu nộp hồ sơ không hợp lệ."), errors)
     return (procedure.strip() if isinstance(procedure, str) else None), str(channel), application
 
-
-def my_draft(session: Session, draft_id: int, owner: str) -> Draft:
-    """The caller's draft; someone else's is not found, like an id that does not exist."""
-    try:
-        return drafts.get_draft(session, draft_id, owner)
-    except (Forbidden, NotFound):
-        raise NotFound(gettext("Không tìm thấy bản nháp."), draft=draft_id) from None
 
 
 def _open(draft: Draft) -> Draft:

@@ -20,7 +20,7 @@ from ..form_errors import summary
 from ..i18n import select_locale
 from ..identity import db, require_role
 from ..schema_form import fields, flat_values, parse
-from ..submission import Incomplete, submission_problems, submit_draft
+from ..submission import Incomplete, my_draft, submission_problems, submit_draft
 from .blueprint import bp
 from .data_view import rows
 from .files import by_document, store_uploads, upload_field
@@ -99,7 +99,7 @@ def apply(code: str) -> Response | tuple[str, int]:
     schema = _start_schema(procedure)
     docs = documents(procedure.settings, lang)
     draft_id = request.values.get("nhap", type=int)
-    draft = drafts.get_draft(s, draft_id, me) if draft_id else None
+    draft = my_draft(s, draft_id, me) if draft_id else None
     if draft is not None and draft.procedure_code != code:
         raise NotFound(gettext("Không tìm thấy bản nháp."))
     if draft is not None and draft.dossier_id is not None:
@@ -142,7 +142,7 @@ def apply(code: str) -> Response | tuple[str, int]:
 @require_role("citizen")
 def review(draft_id: int) -> Response | str:
     s, lang = db(), select_locale()
-    draft = drafts.get_draft(s, draft_id, current_user.username)
+    draft = my_draft(s, draft_id, current_user.username)
     if draft.dossier_id is not None:
         return redirect(url_for(".dossier_submitted", draft_id=draft.id))
     version, procedure = _procedure(draft.procedure_code)
@@ -164,7 +164,7 @@ def submit(draft_id: int) -> Response:
     try:
         dossier, created = submit_draft(db(), draft_id, current_user.username, select_locale())
     except Incomplete:
-        draft = drafts.get_draft(db(), draft_id, current_user.username)
+        draft = my_draft(db(), draft_id, current_user.username)
         flash(gettext("Hồ sơ chưa đầy đủ. Vui lòng bổ sung các mục được đánh dấu."))
         return redirect(url_for(".apply", code=draft.procedure_code, nhap=draft.id))
     if created:
@@ -177,7 +177,7 @@ def submit(draft_id: int) -> Response:
 def dossier_submitted(draft_id: int) -> Response:
     """Where a submitted draft leads: its dossier's receipt."""
     s = db()
-    draft = drafts.get_draft(s, draft_id, current_user.username)
+    draft = my_draft(s, draft_id, current_user.username)
     if draft.dossier_id is None:
         return redirect(url_for(".apply", code=draft.procedure_code, nhap=draft.id))
     dossier = s.get(Dossier, draft.dossier_id)
@@ -189,7 +189,7 @@ def dossier_submitted(draft_id: int) -> Response:
 @require_role("citizen")
 def delete_draft(draft_id: int) -> Response:
     s = db()
-    draft = drafts.get_draft(s, draft_id, current_user.username)
+    draft = my_draft(s, draft_id, current_user.username)
     if draft.dossier_id is None:
         for attachment in drafts.attachments_of(s, draft_id=draft.id):
             s.delete(attachment)
