@@ -11,11 +11,13 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import NotFound as werkzeug_not_found
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.routing import IntegerConverter
 
 from engine import config
 from engine.errors import MotcuaError
+from engine.models.base import ID_MAX
 from signing.services import pki_wsgi_app
 
 from . import formats, i18n
@@ -31,15 +33,15 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
-ID_MAX = 2**31 - 1  # ids are INTEGER columns: a larger id in a URL names nothing
-
-
 class IdConverter(IntegerConverter):
-    """<int:…> bounded by the database's integer range, so a huge id is a 404."""
+    """<int:…> that answers 404 for an id beyond the database's integer range, whatever
+    the method (a converter's own `max` makes werkzeug answer 405 to some methods)."""
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
-        kwargs.setdefault("max", ID_MAX)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > ID_MAX:
+            raise werkzeug_not_found()
+        return number
 
 
 def with_security_headers(wsgi_app: Any) -> Any:

@@ -28,6 +28,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+ID_MAX = 2**31 - 1  # ids are INTEGER columns on PostgreSQL: a larger one names nothing
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -11,14 +11,15 @@ from sqlalchemy import func, select
 from engine import drafts, procedures
 from engine.errors import InvalidInput
 from engine.models import Dossier
+from engine.models.base import ID_MAX
 from engine.officers import record_view
 
 from ..i18n import select_locale
 from ..identity import db
-from ..submission import Incomplete, submit_draft
+from ..submission import Incomplete, my_draft, submit_draft
 from . import bp
 from .auth import api_actor
-from .drafts import ID_MAX, applicant, application_fields, my_draft
+from .drafts import applicant, application_fields
 from .params import json_body, page_of, page_params
 from .scope import visible_dossier, visible_dossiers
 from .serialize import dossier_detail, dossier_summary

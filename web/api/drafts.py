@@ -24,7 +24,6 @@ from .params import json_body
 from .serialize import attachment_json
 
 CHANNELS = ("online", "counter", "postal")
-ID_MAX = 2**31 - 1  # ids are INTEGER columns
 
 
 def applicant(actor: Actor) -> str:

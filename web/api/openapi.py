@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import jsonify
 
+from engine.models.base import ID_MAX
 from engine.status import STATUS_NAMES
 
 from . import bp
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
-ID_MAX = 2**31 - 1
 
 
 def _ref(name: str) -> dict[str, str]:
