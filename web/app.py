@@ -23,6 +23,7 @@ from signing.services import pki_wsgi_app
 from . import formats, i18n
 from .extensions import babel, csrf, limiter, login_manager
 from .identity import load_session_user
+from .nul_characters import refuse_nul_in_forms
 from .redirects import local_referrer
 
 SECURITY_HEADERS = {
@@ -93,6 +94,8 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     @app.before_request
     def open_session() -> None:
         g.db = sessions()
+
+    app.before_request(refuse_nul_in_forms)
 
     @app.teardown_request
     def close_session(exc: BaseException | None) -> None:

@@ -15,11 +15,11 @@ from engine.models import Attachment, Dossier, Draft
 
 from ..i18n import select_locale
 from ..identity import Actor, db
+from ..nul_characters import refuse_nul
 from ..submission import draft_problems, my_draft
 from ..uploads import store_upload
 from . import bp
 from .auth import api_actor
-from .json_text import refuse_nul
 from .params import json_body
 from .serialize import attachment_json
 

@@ -12,9 +12,9 @@ from engine.models import HumanTask
 
 from .. import task_completion
 from ..identity import db
+from ..nul_characters import refuse_nul
 from . import bp
 from .auth import api_actor
-from .json_text import refuse_nul
 from .params import json_body, page_of, page_params
 from .scope import acting_for, open_tasks, visible_task
 from .serialize import dossier_detail, task_json
