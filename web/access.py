@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden
@@ -70,6 +70,27 @@ def reception_departments(session: Session, dossier: Dossier) -> set[str]:
     return _reception_lanes(settings) | {dossier.agency}
 
 
+# (database, newest version id) -> desk -> ids of the versions that desk receives.
+# Versions are immutable and their ids only grow, so the newest id says when to reload.
+_DESKS: dict[tuple[str, int], dict[str, set[int]]] = {}
+
+
+def _versions_received_at(session: Session, desks: set[str]) -> list[int]:
+    newest = session.scalar(select(func.max(ProcedureVersion.id))) or 0
+    key = (str(session.get_bind().url), newest)
+    by_desk = _DESKS.get(key)
+    if by_desk is None:
+        by_desk = {}
+        for vid, settings in session.execute(select(ProcedureVersion.id,
+                                                    ProcedureVersion.settings)):
+            for desk in _reception_lanes(settings or {"agency": "", "lanes": {}}):
+                by_desk.setdefault(desk, set()).add(vid)
+        if len(_DESKS) > 32:
+            _DESKS.clear()
+        _DESKS[key] = by_desk
+    return sorted(set().union(*(by_desk.get(desk, set()) for desk in desks)))
+
+
 def visible_dossiers(session: Session, actor: Actor) -> ColumnElement[bool]:
     """The dossiers the actor may see, as a condition on Dossier: applicants their own;
     officers those with a task (open or done) for a role and department they hold, or
@@ -91,9 +112,7 @@ def visible_dossiers(session: Session, actor: Actor) -> ColumnElement[bool]:
     if "*" in desks:
         conditions.append(true())
     elif desks:
-        versions = [vid for vid, settings in session.execute(
-            select(ProcedureVersion.id, ProcedureVersion.settings))
-            if _reception_lanes(settings or {"agency": "", "lanes": {}}) & desks]
+        versions = _versions_received_at(session, desks)
         conditions.append(Dossier.agency.in_(sorted(desks)))
         if versions:
             conditions.append(Dossier.procedure_version_id.in_(versions))
