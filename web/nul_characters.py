@@ -39,7 +39,8 @@ def refuse_nul_in_forms() -> None:
     errors: dict[str, list[str]] = {}
     for source in (request.args, request.form):
         for key, values in source.lists():
-            if "\x00" in key or any("\x00" in v for v in values):
+            key = key or ""  # a multipart part can come without a readable name
+            if "\x00" in key or any("\x00" in (v or "") for v in values):
                 errors.setdefault(key.replace("\x00", "?"), []).append(
                     gettext("Không được chứa ký tự NUL (U+0000)."))
     for key, upload in request.files.items(multi=True):
