@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from engine import db, migrate  # noqa: E402
-from engine.calendar import WorkingCalendar  # noqa: E402
+from engine.deadlines.calendar import WorkingCalendar  # noqa: E402
 from engine.inbox import Filters, Scope, count_tasks, inbox  # noqa: E402
 from engine.models import Dossier, HumanTask, Procedure, ProcedureVersion  # noqa: E402
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_db import backends, scratch_database, with_dossiers  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from engine.audit_seals import make_seal, merkle_root, seal_proofs  # noqa: E402
+from engine.audit.seals import make_seal, merkle_root, seal_proofs  # noqa: E402
 from engine.db import transaction  # noqa: E402
 from engine.models import Dossier  # noqa: E402
 from signing import init_pki, load_pki  # noqa: E402

@@ -1,4 +1,4 @@
-"""The daily seal over the event logs (engine/audit_seals.py), timestamped by the
+"""The daily seal over the event logs (engine/audit/seals.py), timestamped by the
 PKI's timestamp authority or the one at MOTCUA_TSA_URL."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import config
-from engine.audit_seals import make_seal
+from engine.audit.seals import make_seal
 from engine.models import AuditSeal
 from signing import load_pki
 from signing.tokens import timestamp_token

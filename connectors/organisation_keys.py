@@ -3,7 +3,7 @@ issued electronic document carry two signatures: the competent person's, then th
 organisation's, whose stamp names the organisation and the signing time.
 
 No person is present when the organisation signs a result, so the key's passphrase is
-random and kept sealed under the server's key-encryption key (engine.signing_grants)
+random and kept sealed under the server's key-encryption key (engine.accounts.signing_grants)
 beside the PKCS#12 file: `<pki>/officers/coquan-<agency>.p12` and `.sealed`.
 
 A production agency keeps its key on a PKCS#11 token or HSM instead (`use_token`): then
@@ -23,7 +23,7 @@ from pathlib import Path
 from cryptography.fernet import InvalidToken
 
 from engine import config
-from engine.signing_grants import seal, unseal
+from engine.accounts.signing_grants import seal, unseal
 from signing import load_pkcs12, load_pki, open_pkcs11_signer
 
 from .key_files import key_file

@@ -2,7 +2,7 @@
 completed the approval task (the deputy's own key when a deputy signed "thay mặt").
 
 The officer's PKCS#12 file is `<pki>/officers/<username>.p12`; its passphrase comes from
-the officer's consent given with "sign and approve" (engine.signing_grants). Timestamps
+the officer's consent given with "sign and approve" (engine.accounts.signing_grants). Timestamps
 and revocation data come from the local PKI (`motcua pki init`), or a TSA at
 MOTCUA_TSA_URL. Every failure — no consent, wrong passphrase, expired or revoked
 certificate, TSA unreachable — is a retryable job failure and then an incident, never
@@ -21,10 +21,10 @@ from pyhanko.sign.signers import Signer
 from sqlalchemy import select
 
 from engine import blobs, config
+from engine.accounts.signing_grants import GrantMissing, close_grant, open_grant
 from engine.db import transaction
 from engine.models import Dossier
 from engine.operators import JobContext, RetryableError, register
-from engine.signing_grants import GrantMissing, close_grant, open_grant
 from signing import (
     InProcessTimeStamper,
     SigningLibraryError,

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import events
+from .audit import events
 from .models import Dossier, Job, utcnow
 from .runner import DEFAULT_MAX_ATTEMPTS, lock_dossier
 

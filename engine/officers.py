@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import account_log, events
+from .audit import account_log, events
 from .errors import Conflict, NotFound
 from .models import Delegation, Dossier, HumanTask, utcnow
 from .runner import lock_dossier

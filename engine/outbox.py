@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import events, operators, status_jobs
+from . import operators, status_jobs
+from .audit import events
 from .db import is_postgres
 from .errors import Conflict, NotFound
 from .models import Incident, Job, utcnow

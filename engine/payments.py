@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import events, status_jobs
-from .calendar import VIETNAM_TZ
+from . import status_jobs
+from .audit import events
+from .deadlines.calendar import VIETNAM_TZ
 from .errors import Conflict, NotFound
 from .models import Dossier, Job, Payment, PaymentNotice, Refund, utcnow
 from .outbox import resume_job

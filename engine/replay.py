@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from . import status as st
+from .audit.events import INPUT_TYPES, MACHINE_TYPES, canonical_json, history
 from .errors import MotcuaError
-from .events import INPUT_TYPES, MACHINE_TYPES, canonical_json, history
 from .machine import DossierMachine, Input
 from .models import Dossier, Event
 from .procedures import load_version

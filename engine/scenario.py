@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import payments, runner, signing_grants
+from . import payments, runner
+from .accounts import signing_grants
 from .db import transaction
 from .models import Dossier, HumanTask, utcnow
 from .worker import run_once

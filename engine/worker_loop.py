@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from .calendar import VIETNAM_TZ
 from .claims import release_jobs, renew_lease
 from .config import WorkerSettings
+from .deadlines.calendar import VIETNAM_TZ
 from .models import utcnow
 from .reminders import remind_due_tasks
 from .worker import run_once, worker_name

@@ -18,7 +18,8 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connectors import register_all  # noqa: E402
-from engine import config, db, events, migrate, procedures, runner  # noqa: E402
+from engine import config, db, migrate, procedures, runner  # noqa: E402
+from engine.audit import events
 from engine.db import transaction  # noqa: E402
 from engine.models import Job  # noqa: E402
 from engine.replay import replay  # noqa: E402

@@ -29,7 +29,7 @@ def cheap_password_hashing():
     """Argon2 at production cost takes ~100 ms a hash; tests create many accounts."""
     from argon2 import PasswordHasher
 
-    from engine import accounts
+    from engine.accounts import accounts
 
     saved = accounts._hasher
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -159,7 +159,7 @@ def app(sessions):
 @pytest.fixture
 def people(sessions):
     """Officers and citizens with known passwords, keyed by username."""
-    from engine.accounts import create_user
+    from engine.accounts.accounts import create_user
     from engine.db import transaction
 
     accounts = {

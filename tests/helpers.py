@@ -65,7 +65,7 @@ def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
 def consent_to_sign(sessions: sessionmaker[Session], code: str, username: str,
                     passphrase: str = "motcua-demo") -> None:
     """What "sign and approve" records before the approval is completed."""
-    from engine.signing_grants import grant
+    from engine.accounts.signing_grants import grant
 
     with transaction(sessions) as s:
         grant(s, runner.get_dossier(s, code), username, "approval", passphrase)

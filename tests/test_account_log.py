@@ -9,8 +9,8 @@ from datetime import date
 
 from sqlalchemy import delete, select, update
 
-from engine import accounts
-from engine.account_log import entries, record, verify_log
+from engine.accounts import accounts
+from engine.audit.account_log import entries, record, verify_log
 from engine.db import transaction
 from engine.models import AccountEvent, User
 from engine.officers import delegate, revoke_delegation
@@ -91,8 +91,8 @@ def test_administrators_and_auditors_read_the_log(app, sessions, people):
 
 def test_the_daily_seal_covers_the_account_log(app, sessions, people):
     from connectors.audit_seal import seal_now
-    from engine.account_log import _digest
-    from engine.events import GENESIS
+    from engine.audit.account_log import _digest
+    from engine.audit.events import GENESIS
     from web.seal_checks import account_seal_verdicts
 
     from .conftest import at

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import accounts
+from engine.accounts import accounts
 from engine.db import transaction
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import ApiToken, User, utcnow

@@ -14,7 +14,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
-from engine import accounts, procedures
+from engine import procedures
+from engine.accounts import accounts
 from engine.db import transaction
 from engine.models import Event
 from engine.officers import delegate

@@ -17,7 +17,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from engine import accounts, procedures
+from engine import procedures
+from engine.accounts import accounts
 from engine.db import transaction
 from engine.drafts import add_attachment, save_draft
 from engine.scenario import all_scenarios, drive

@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import select, update
 
+from engine.audit.events import verify_chain
 from engine.db import transaction
-from engine.events import verify_chain
 from engine.models import Event
 from engine.replay import replay
 
@@ -142,7 +142,7 @@ def test_the_exported_log_can_be_checked_without_motcua(app, people, finished):
     log = json.loads(r.get_data(as_text=True))
     prev = log["genesis"]
     for expected_seq, event in enumerate(log["events"], start=1):
-        # the rule the export states, written out here independently of engine.events
+        # the rule the export states, written out here independently of engine.audit.events
         body = json.dumps({"dossier": log["dossier"], "seq": event["seq"], "at": event["at"],
                            "actor": event["actor"], "type": event["type"],
                            "payload": event["payload"]},

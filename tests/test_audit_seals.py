@@ -19,9 +19,9 @@ from sqlalchemy import select, update
 
 from connectors import register_all
 from connectors.audit_seal import seal_now
-from engine.audit_seals import leaf_hash, merkle_path, merkle_root, root_from_path
+from engine.audit.events import event_hash, verify_chain
+from engine.audit.seals import leaf_hash, merkle_path, merkle_root, root_from_path
 from engine.db import transaction
-from engine.events import event_hash, verify_chain
 from engine.models import AuditSeal, Dossier, Event, SealLeaf
 from engine.officers import record_view
 from engine.worker_loop import DAILY_DUTIES

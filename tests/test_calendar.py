@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from engine.calendar import ADMIN_DAY_OFF, WorkingCalendar, default_calendar
+from engine.deadlines.calendar import ADMIN_DAY_OFF, WorkingCalendar, default_calendar
 
 VN = WorkingCalendar().tz
 CAL = default_calendar()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from engine.audit.events import verify_chain
 from engine.db import transaction
-from engine.events import verify_chain
 from engine.models import Dossier, User
 from engine.replay import replay
 from web.demo import seed

@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 
 from engine import runner
 from engine.apology import issue_apology, mark_late
-from engine.calendar_store import load_calendar
+from engine.audit.events import verify_chain
 from engine.config import WorkerSettings
 from engine.db import transaction
+from engine.deadlines.calendar_store import load_calendar
+from engine.deadlines.overdue import SlipRequired, lateness, on_time_stats
 from engine.errors import Conflict, InvalidInput
-from engine.events import verify_chain
 from engine.models import ApologySlip, Event, Job, SlaReminder, User
-from engine.overdue import SlipRequired, lateness, on_time_stats
 from engine.reminders import days_left, remind_due_tasks
 from engine.replay import replay
 
@@ -31,7 +31,7 @@ SETTINGS = WorkerSettings()
 @pytest.fixture
 def mini(sessions):
     deploy(sessions, FIXTURES / "mini")
-    from engine.accounts import create_user
+    from engine.accounts.accounts import create_user
 
     with transaction(sessions) as s:
         create_user(s, "chuyenvien", "Trần Văn Minh", "x" * 12, [("specialist", "TUPHAP")],

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from connectors.payment import protocol as p
 from engine import config, operators, outbox, payments, procedures, runner
-from engine.calendar import VIETNAM_TZ
 from engine.db import transaction
+from engine.deadlines.calendar import VIETNAM_TZ
 from engine.errors import Conflict
 from engine.models import Event, Job, Payment, PaymentNotice, Refund
 from engine.scenario import all_scenarios

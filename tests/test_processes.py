@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from engine import procedures, runner
 from engine.apology import issue_apology
+from engine.audit.events import verify_chain
 from engine.db import transaction
-from engine.events import verify_chain
 from engine.models import Event, HumanTask, Job
 from engine.replay import replay
 from engine.scenario import Clock, all_scenarios, drive, play

@@ -20,10 +20,10 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
 from engine import blobs, procedures, runner
+from engine.accounts.signing_grants import open_grant
 from engine.db import transaction
 from engine.models import Dossier, Event, HumanTask, Incident, Job, SigningGrant, utcnow
 from engine.scenario import all_scenarios, drive
-from engine.signing_grants import open_grant
 from signing import OfficerSpec, init_pki, load_pki, verify_pdf
 from signing.certs import fingerprint
 

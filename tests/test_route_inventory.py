@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from flask import url_for
 from sqlalchemy import select
 
-from engine import accounts, procedures, runner
+from engine import procedures, runner
+from engine.accounts import accounts
 from engine.apology import earliest_new_appointment, issue_apology
 from engine.db import transaction
 from engine.drafts import add_attachment, save_draft

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import procedures, runner
-from engine.accounts import create_user
+from engine.accounts.accounts import create_user
 from engine.db import transaction
 from engine.models import Refund, Shipment
 from engine.numbering import Numbering

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import procedures
-from engine.accounts import create_api_token, find_user
+from engine.accounts.accounts import create_api_token, find_user
 from engine.bundle import load_bundle
 from engine.db import transaction
 from engine.models import ProcedureVersion

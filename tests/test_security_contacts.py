@@ -83,7 +83,7 @@ def test_the_admin_form_refuses_a_line_break(app, people, sessions):
 
 
 def test_account_creation_in_the_engine_refuses_it_too(sessions):
-    from engine.accounts import create_user
+    from engine.accounts.accounts import create_user
 
     with transaction(sessions) as s, pytest.raises(InvalidInput) as refused:
         create_user(s, "khac", "Người Khác", "mat-khau-123", [("citizen", "*")],

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.accounts import create_api_token, find_user
+from engine.accounts.accounts import create_api_token, find_user
 from engine.db import transaction
 from engine.models import User
 
@@ -56,7 +56,7 @@ def test_a_copied_cookie_dies_when_the_password_changes(app, people, sessions):
     assert _signed_out(thief) and _signed_out(citizen)
     login(app.test_client(), "congdan", "mat-khau-moi-123")
     with transaction(sessions) as s:
-        from engine.account_log import entries
+        from engine.audit.account_log import entries
         assert "password_changed" in [e.action for e in entries(s, "congdan")]
 
 

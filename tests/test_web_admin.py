@@ -9,7 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine import accounts, procedures
+from engine import procedures
+from engine.accounts import accounts
 from engine.db import transaction
 from engine.models import ApiToken, Event, HumanTask, User
 

@@ -11,8 +11,8 @@ import pytest
 
 from engine import procedures, runner
 from engine.apology import earliest_new_appointment
-from engine.calendar_store import load_calendar
 from engine.db import transaction
+from engine.deadlines.calendar_store import load_calendar
 from engine.models import ApologySlip, Job, utcnow
 from engine.scenario import all_scenarios
 

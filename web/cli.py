@@ -12,11 +12,12 @@ import click
 from sqlalchemy import select
 
 from connectors.audit_seal import seal_now
-from engine import config, events, outbox, procedures, runner
-from engine.calendar_store import set_day
+from engine import config, outbox, procedures, runner
+from engine.audit import events
+from engine.audit.events import verify_chain
 from engine.db import transaction
+from engine.deadlines.calendar_store import set_day
 from engine.errors import MotcuaError
-from engine.events import verify_chain
 from engine.models import Dossier, HumanTask, utcnow
 from engine.replay import replay
 from engine.status import STATUS_NAMES, portal_code
@@ -299,7 +300,7 @@ def payments_reconcile(day: str | None, no_gateway: bool) -> None:
     from datetime import datetime
 
     from connectors.payment.reconcile import reconcile_day
-    from engine.calendar import VIETNAM_TZ
+    from engine.deadlines.calendar import VIETNAM_TZ
 
     try:
         chosen = (datetime.strptime(day, "%d/%m/%Y").date() if day
@@ -424,7 +425,7 @@ def users_create_admin(username: str, full_name: str, email: str | None,
     """Create USERNAME as an administrator of every department (admin, *)."""
     import re
 
-    from engine.accounts import create_user
+    from engine.accounts.accounts import create_user
 
     if not re.fullmatch(r"[a-z0-9._-]{3,64}", username.strip().lower()):
         raise click.BadParameter("3–64 characters: a-z, 0-9, dot, underscore, hyphen",
@@ -447,7 +448,7 @@ def users_create_admin(username: str, full_name: str, email: str | None,
 @click.option("--all", "show_all", is_flag=True, help="Citizens too (default: staff only).")
 def users_list(show_all: bool) -> None:
     """Accounts with their roles per department, active or not, locked or not."""
-    from engine.accounts import is_locked
+    from engine.accounts.accounts import is_locked
     from engine.models import User
 
     with transaction(factory()) as session:

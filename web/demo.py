@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors import organisation_keys
 from connectors.audit_seal import seal_now
 from engine import config, procedures
-from engine.accounts import create_user
+from engine.accounts.accounts import create_user
 from engine.db import transaction
 from engine.models import Dossier, ProcedureVersion, User, utcnow
 from engine.scenario import all_scenarios, drive

@@ -1,5 +1,5 @@
 """A dossier's seals checked in full: the database still agrees with each seal
-(engine.audit_seals) and each seal's timestamp token is genuine and over its root."""
+(engine.audit.seals) and each seal's timestamp token is genuine and over its root."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from engine.audit_seals import AccountSealProof, SealProof, account_seal_proofs, seal_proofs
+from engine.audit.seals import AccountSealProof, SealProof, account_seal_proofs, seal_proofs
 from engine.models import Dossier
 from signing.tokens import TokenCheck, check_token
 

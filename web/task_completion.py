@@ -13,12 +13,12 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from engine.accounts.signing_grants import grant
 from engine.bundle import Procedure
 from engine.errors import Conflict, MotcuaError
 from engine.models import Dossier, HumanTask
 from engine.procedures import load_version
 from engine.runner import complete_task
-from engine.signing_grants import grant
 from signing import WrongPassphrase
 
 from . import signing_keys

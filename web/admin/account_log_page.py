@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from engine.account_log import entries, verify_log
+from engine.audit.account_log import entries, verify_log
 
 from ..identity import db, require_role
 from ..paging import page_number

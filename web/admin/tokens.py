@@ -7,7 +7,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from engine import accounts
+from engine.accounts import accounts
 from engine.errors import Conflict, InvalidInput
 
 from ..identity import db

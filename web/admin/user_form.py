@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from engine.accounts import DEPARTMENT_MAX, ROLES
+from engine.accounts.accounts import DEPARTMENT_MAX, ROLES
 
 from ..auth import contact_messages
 

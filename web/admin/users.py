@@ -8,7 +8,8 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from engine import account_log, accounts
+from engine.accounts import accounts
+from engine.audit import account_log
 from engine.errors import Conflict
 from engine.models import HumanTask, User, utcnow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, g, request
 from flask_babel import gettext
 
-from engine.accounts import verify_api_token
+from engine.accounts.accounts import verify_api_token
 from engine.errors import MotcuaError
 
 from ..identity import Actor, db

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from engine.accounts import LoginRefused, authenticate, create_user, end_sessions, get_user
+from engine.accounts.accounts import LoginRefused, authenticate, create_user, end_sessions, get_user
 from engine.contacts import contact_errors
 from engine.errors import Conflict
 

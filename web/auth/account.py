@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from engine import accounts
+from engine.accounts import accounts
 from engine.errors import InvalidInput
 from engine.models import User
 

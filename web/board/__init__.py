@@ -7,9 +7,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from engine import procedures
-from engine.calendar_store import load_calendar
+from engine.deadlines.calendar_store import load_calendar
+from engine.deadlines.overdue import on_time_stats
 from engine.models import Dossier, HumanTask, Incident
-from engine.overdue import on_time_stats
 
 from ..access import today
 from ..citizen.ratings import rating_summary

@@ -11,7 +11,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from engine import blobs, drafts, events, procedures
+from engine import blobs, drafts, procedures
+from engine.audit import events
 from engine.errors import NotFound
 from engine.models import Dossier, Draft, HumanTask, ProcedureVersion, Rating
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
-from engine import events
+from engine.audit import events
 from engine.models import Dossier, Event
 
 from ..formats import status_name, vn_date, vn_money

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine.apology import REASON_MAX, earliest_new_appointment, issue_apology, mark_late
-from engine.calendar_store import load_calendar
+from engine.deadlines.calendar_store import load_calendar
+from engine.deadlines.overdue import Lateness, lateness, overdue_codes
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import ApologySlip, Dossier, utcnow
-from engine.overdue import Lateness, lateness, overdue_codes
 from engine.procedures import load_version
 from engine.runner import get_dossier
 

@@ -10,8 +10,8 @@ import json
 from flask import Response, render_template
 from flask_login import current_user
 
-from engine.audit_seals import LEAF_RULE, seal_proofs
-from engine.events import GENESIS, history, verify_chain
+from engine.audit.events import GENESIS, history, verify_chain
+from engine.audit.seals import LEAF_RULE, seal_proofs
 from engine.procedures import load_version
 from engine.replay import replay
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.audit.events import history
 from engine.drafts import attachments_of
-from engine.events import history
 from engine.models import Dossier, HumanTask
 from engine.officers import viewers
 from engine.procedures import load_version

@@ -10,7 +10,7 @@ from flask import render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from engine.calendar_store import load_calendar
+from engine.deadlines.calendar_store import load_calendar
 from engine.inbox import DUE_FILTERS, SORTS, TABS, Filters, Row, inbox, procedure_names
 from engine.status import STATUS_NAMES
 

@@ -11,10 +11,10 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from engine.deadlines.overdue import SlipRequired
 from engine.errors import Conflict, InvalidInput
 from engine.models import Dossier, HumanTask
 from engine.officers import claim_task, record_view, release_task
-from engine.overdue import SlipRequired
 from engine.procedures import load_version
 from engine.runner import find_task
 

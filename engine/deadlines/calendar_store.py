@@ -12,8 +12,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..models import CalendarDay
 from .calendar import WorkingCalendar
-from .models import CalendarDay
 
 CACHE_SECONDS = 30.0
 _cache: dict[str, tuple[float, WorkingCalendar]] = {}

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from .db import is_postgres
+from ..db import is_postgres
+from ..models import AccountEvent, utcnow
 from .events import GENESIS, canonical_json
-from .models import AccountEvent, utcnow
 
 # appends take this PostgreSQL advisory lock so the chain never forks; SQLite's
 # BEGIN IMMEDIATE already lets one writer in at a time

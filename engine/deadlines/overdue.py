@@ -15,9 +15,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..errors import Conflict
+from ..models import ApologySlip, Dossier, LateMark, Procedure, ProcedureVersion
 from .calendar import WorkingCalendar
-from .errors import Conflict
-from .models import ApologySlip, Dossier, LateMark, Procedure, ProcedureVersion
 
 
 class SlipRequired(Conflict):

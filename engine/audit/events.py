@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from .models import Dossier, Event
+from ..models import Dossier, Event
 
 GENESIS = "0" * 64
 

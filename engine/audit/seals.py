@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import transaction
-from .models import AccountEvent, AuditSeal, Dossier, Event, SealLeaf, utcnow
+from ..db import transaction
+from ..models import AccountEvent, AuditSeal, Dossier, Event, SealLeaf, utcnow
 
 LEAF_RULE = ("leaf = sha256('motcua-leaf' LF code LF seq LF head); parent = sha256(left + "
              "right) over the raw 32-byte digests; leaves in order of dossier code, then the "

@@ -12,10 +12,10 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import account_log
-from .contacts import checked_contacts
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .models import ApiToken, User, UserRole, utcnow
+from ..audit import account_log
+from ..contacts import checked_contacts
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..models import ApiToken, User, UserRole, utcnow
 
 ROLES = ("reception", "specialist", "leader", "citizen", "analyst", "auditor", "admin")
 _hasher = PasswordHasher()

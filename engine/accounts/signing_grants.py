@@ -15,8 +15,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import config
-from .models import Dossier, SigningGrant, utcnow
+from .. import config
+from ..models import Dossier, SigningGrant, utcnow
 
 GRANT_LIFETIME = timedelta(hours=24)
 
