@@ -1,0 +1,2 @@
+"""Documents: stored files (content-addressed blobs) and the numbered registers that
+give issued results their document numbers."""
