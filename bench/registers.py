@@ -27,9 +27,9 @@ from bench_db import backends, percentile, scratch_database, with_dossiers  # no
 from sqlalchemy import select  # noqa: E402
 
 from engine.db import transaction  # noqa: E402
+from engine.documents.registers import number_for  # noqa: E402
 from engine.models import RegisterEntry  # noqa: E402
-from engine.numbering import Numbering  # noqa: E402
-from engine.registers import number_for  # noqa: E402
+from engine.procedures.numbering import Numbering  # noqa: E402
 
 NUMBERING = Numbering("XNTTHN", "{number:02d}/XNTTHN")
 

@@ -104,7 +104,7 @@ def _sign_for(seconds: float) -> int:
 
 
 def _certificate_html() -> str:
-    from engine.bundle_templates import bundle_environment
+    from engine.procedures.bundle_templates import bundle_environment
 
     scenario = __import__("json").loads(
         (ROOT / "examples" / "scenarios" / "marital_status.json").read_text(encoding="utf-8"))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine import config
-from engine.operators import RetryableError
+from engine.procedures.operators import RetryableError
 
 log = logging.getLogger("motcua.channels")
 

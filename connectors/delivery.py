@@ -9,10 +9,10 @@ from typing import Any
 import filetype
 from sqlalchemy import select
 
-from engine import blobs
 from engine.db import transaction
+from engine.documents import blobs
 from engine.models import Dossier, Shipment, utcnow
-from engine.operators import JobContext, register
+from engine.procedures.operators import JobContext, register
 
 from . import notices
 from .channels import Attachment, Message, email_channel

@@ -20,7 +20,7 @@ from typing import Any
 
 from engine import config, payments
 from engine.models import Job, utcnow
-from engine.operators import (
+from engine.procedures.operators import (
     AwaitingCallback,
     JobContext,
     RetryableError,

@@ -20,7 +20,7 @@ from engine import config
 from engine import status as st
 from engine.db import transaction
 from engine.models import HumanTask, User, UserRole
-from engine.operators import JobContext
+from engine.procedures.operators import JobContext
 
 TEMPLATES = Path(__file__).resolve().parent / "notice_templates"
 LANGUAGES = ("vi", "en")

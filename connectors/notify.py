@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine.db import transaction
 from engine.models import Dossier, SentMessage
-from engine.operators import JobContext, register
+from engine.procedures.operators import JobContext, register
 
 from . import notices
 from .channels import Message, email_channel, sms_channel

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from engine import config
 from engine.db import transaction
 from engine.models import Dossier, PortalUpdate, utcnow
-from engine.operators import JobContext, RetryableError, register
+from engine.procedures.operators import JobContext, RetryableError, register
 
 TIMEOUT = 10.0
 

@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 import jinja2
 import segno
 
-from engine import blobs, config
-from engine.bundle_templates import bundle_environment
+from engine import config
 from engine.db import transaction
-from engine.numbering import numbering_of
-from engine.operators import JobContext, register
-from engine.registers import number_for
+from engine.documents import blobs
+from engine.documents.registers import number_for
+from engine.procedures.bundle_templates import bundle_environment
+from engine.procedures.numbering import numbering_of
+from engine.procedures.operators import JobContext, register
 
 from .pdf import SEAL_ANCHOR, SIGNER_ANCHOR, RenderError, html_to_pdf
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import transaction
 from engine.models import SentMessage, utcnow
-from engine.operators import RetryableError
+from engine.procedures.operators import RetryableError
 
 from .channels import Channel, Message, RecipientRefused
 

@@ -20,11 +20,12 @@ from cryptography.x509.oid import NameOID
 from pyhanko.sign.signers import Signer
 from sqlalchemy import select
 
-from engine import blobs, config
+from engine import config
 from engine.accounts.signing_grants import GrantMissing, close_grant, open_grant
 from engine.db import transaction
+from engine.documents import blobs
 from engine.models import Dossier
-from engine.operators import JobContext, RetryableError, register
+from engine.procedures.operators import JobContext, RetryableError, register
 from signing import (
     InProcessTimeStamper,
     SigningLibraryError,

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import blobs, runner
+from . import runner
+from .documents import blobs
 from .errors import Conflict, NotFound
 from .models import Attachment, Dossier, Draft, utcnow
 

@@ -23,8 +23,8 @@ from .bpmn.clock import clock_at
 from .bpmn.sandbox import make_script_engine
 from .bpmn.serializer import dump_state, load_state
 from .bpmn.specs import SERVICE_REQUEST, QueuedServiceTask, timer_due
-from .bundle import Procedure, TaskInfo
 from .errors import Conflict, MotcuaError, NotFound, WorkflowError
+from .procedures.bundle import Procedure, TaskInfo
 
 SCRIPT_ENGINE = make_script_engine()
 _RANK = {s: i for i, s in enumerate(st.BPMN_STATUSES)}

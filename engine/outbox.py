@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import operators, status_jobs
+from . import status_jobs
 from .audit import events
 from .db import is_postgres
 from .errors import Conflict, NotFound
 from .models import Incident, Job, utcnow
+from .procedures import operators
 from .runner import complete_service, lock_dossier
 
 LEASE = timedelta(minutes=5)

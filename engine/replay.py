@@ -14,7 +14,7 @@ from .audit.events import INPUT_TYPES, MACHINE_TYPES, canonical_json, history
 from .errors import MotcuaError
 from .machine import DossierMachine, Input
 from .models import Dossier, Event
-from .procedures import load_version
+from .procedures.procedures import load_version
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import procedures, runner
-from engine.bundle import load_bundle
+from engine import runner
 from engine.db import transaction
 from engine.models import Dossier, HumanTask
-from engine.operators import JobContext
+from engine.procedures import procedures
+from engine.procedures.bundle import load_bundle
+from engine.procedures.operators import JobContext
 from engine.worker import run_once
 
 

@@ -14,11 +14,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
-from engine import procedures
 from engine.accounts import accounts
 from engine.db import transaction
 from engine.models import Event
 from engine.officers import delegate
+from engine.procedures import procedures
 
 from . import helpers
 from .conftest import PROCESSES, ROOT

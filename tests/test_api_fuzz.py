@@ -17,10 +17,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from engine import procedures
 from engine.accounts import accounts
 from engine.db import transaction
 from engine.drafts import add_attachment, save_draft
+from engine.procedures import procedures
 from engine.scenario import all_scenarios, drive
 
 from .conftest import PROCESSES

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from engine import procedures, runner
+from engine import runner
 from engine.db import transaction
 from engine.models import utcnow
+from engine.procedures import procedures
 from engine.scenario import all_scenarios
 
 from .conftest import DEMO_PASSWORD, PROCESSES

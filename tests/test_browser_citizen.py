@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine import procedures
 from engine.db import transaction
 from engine.models import Attachment, Dossier
+from engine.procedures import procedures
 
 from .conftest import PROCESSES
 

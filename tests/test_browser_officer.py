@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine import procedures, runner
+from engine import runner
 from engine.db import transaction
+from engine.procedures import procedures
 from engine.scenario import all_scenarios
 
 from .conftest import DEMO_PASSWORD, PROCESSES

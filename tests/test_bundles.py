@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import procedures
-from engine.bundle import load_bundle, validate
 from engine.db import transaction
 from engine.errors import BundleInvalid
 from engine.models import ProcedureVersion
+from engine.procedures import procedures
+from engine.procedures.bundle import load_bundle, validate
 
 from .conftest import FIXTURES
 from .helpers import deploy

@@ -15,10 +15,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from connectors import delivery, notify
-from engine import blobs, procedures
 from engine.db import transaction
+from engine.documents import blobs
 from engine.models import Event, Job, SentMessage, Shipment
-from engine.operators import RetryableError
+from engine.procedures import procedures
+from engine.procedures.operators import RetryableError
 from engine.scenario import Clock, all_scenarios, drive
 from engine.worker import run_once
 

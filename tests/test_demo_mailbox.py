@@ -8,8 +8,8 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
-from engine import blobs
 from engine.db import transaction
+from engine.documents import blobs
 from engine.models import DemoMail
 from web.demo_mail import start_mail_server
 

@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import operators, outbox
+from engine import outbox
 from engine.db import transaction
 from engine.models import Event, Incident, Job
-from engine.operators import RetryableError
+from engine.procedures import operators
+from engine.procedures.operators import RetryableError
 from engine.worker import run_once
 
 from .conftest import FIXTURES, at

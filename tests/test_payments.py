@@ -17,11 +17,12 @@ import pytest
 from sqlalchemy import func, select
 
 from connectors.payment import protocol as p
-from engine import config, operators, outbox, payments, procedures, runner
+from engine import config, outbox, payments, runner
 from engine.db import transaction
 from engine.deadlines.calendar import VIETNAM_TZ
 from engine.errors import Conflict
 from engine.models import Event, Job, Payment, PaymentNotice, Refund
+from engine.procedures import operators, procedures
 from engine.scenario import all_scenarios
 from web.sandbox_bank import ledger
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from connectors import portal_sync
-from engine import procedures
 from engine.db import transaction
 from engine.models import Job, PortalUpdate
-from engine.operators import RetryableError
+from engine.procedures import procedures
+from engine.procedures.operators import RetryableError
 from engine.scenario import Clock, all_scenarios, drive
 from engine.worker import run_once
 

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from engine import procedures, runner
+from engine import runner
 from engine.apology import issue_apology
 from engine.audit.events import verify_chain
 from engine.db import transaction
 from engine.models import Event, HumanTask, Job
+from engine.procedures import procedures
 from engine.replay import replay
 from engine.scenario import Clock, all_scenarios, drive, play
 
@@ -55,7 +56,7 @@ def test_scenario_runs_to_its_end_and_replays(deployed, name, path):
 
 
 def test_every_required_element_kind_is_used():
-    from engine.bundle import load_bundle, validate
+    from engine.procedures.bundle import load_bundle, validate
     kinds: set[str] = set()
     operators: set[str] = set()
     roles: set[str] = set()

@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import func, select
 
 from connectors import render as render_module
-from engine import blobs, procedures
-from engine.bundle import load_bundle, validate
 from engine.db import transaction
+from engine.documents import blobs
+from engine.documents.registers import entries, number_for
 from engine.errors import BundleInvalid
 from engine.models import RegisterCounter, RegisterEntry
-from engine.numbering import Numbering
-from engine.registers import entries, number_for
+from engine.procedures import procedures
+from engine.procedures.bundle import load_bundle, validate
+from engine.procedures.numbering import Numbering
 from engine.scenario import all_scenarios
 
 from .conftest import FIXTURES, PROCESSES, at

@@ -19,10 +19,12 @@ from click.testing import CliRunner
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
-from engine import blobs, procedures, runner
+from engine import runner
 from engine.accounts.signing_grants import open_grant
 from engine.db import transaction
+from engine.documents import blobs
 from engine.models import Dossier, Event, HumanTask, Incident, Job, SigningGrant, utcnow
+from engine.procedures import procedures
 from engine.scenario import all_scenarios, drive
 from signing import OfficerSpec, init_pki, load_pki, verify_pdf
 from signing.certs import fingerprint

@@ -71,7 +71,7 @@ def test_full_path_sets_deadline_projects_tasks_and_finishes(mini):
         assert result["media_type"] == "application/pdf" and result["pdf_variant"] == "PDF/A-2b"
     import subprocess
 
-    from engine import blobs
+    from engine.documents import blobs
     pdf = blobs.get(result["document"])
     assert pdf.startswith(b"%PDF-")
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from engine.bpmn.sandbox import check_source
-from engine.bundle import load_bundle, validate
 from engine.db import transaction
 from engine.errors import BundleInvalid
 from engine.models import ProcedureVersion
+from engine.procedures.bundle import load_bundle, validate
 from web.cli import main
 
 from .conftest import FIXTURES, csrf_token, login

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from engine import procedures
 from engine.bpmn.sandbox import SandboxEnvironment, evaluate, execute
 from engine.bpmn.sandbox_guards import SandboxLimit
 from engine.db import transaction
 from engine.errors import BundleInvalid, ScriptRefused, WorkflowError
 from engine.machine import DossierMachine
 from engine.models import Event, Incident, Job, ProcedureVersion
+from engine.procedures import procedures
 from engine.replay import replay
 
 from .conftest import FIXTURES, at, csrf_token, login

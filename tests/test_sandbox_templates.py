@@ -14,7 +14,7 @@ from jinja2.exceptions import SecurityError
 
 from connectors import notices
 from connectors.pdf import html_to_pdf, serif_fonts
-from engine.bundle_templates import bundle_environment
+from engine.procedures.bundle_templates import bundle_environment
 
 ESCAPES = [
     "{{ cycler.__init__.__globals__.os.popen('touch MARKER').read() }}",

@@ -9,12 +9,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from engine import procedures, runner
+from engine import runner
 from engine.accounts.accounts import create_user
 from engine.db import transaction
+from engine.documents.registers import number_for
 from engine.models import Refund, Shipment
-from engine.numbering import Numbering
-from engine.registers import number_for
+from engine.procedures import procedures
+from engine.procedures.numbering import Numbering
 from engine.scenario import all_scenarios
 
 from .conftest import DEMO_PASSWORD, PROCESSES, csrf_token, login

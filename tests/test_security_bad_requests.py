@@ -10,11 +10,11 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from engine import procedures
 from engine.accounts.accounts import create_api_token, find_user
-from engine.bundle import load_bundle
 from engine.db import transaction
 from engine.models import ProcedureVersion
+from engine.procedures import procedures
+from engine.procedures.bundle import load_bundle
 
 from .conftest import PROCESSES, csrf_token, login
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import procedures, runner
+from engine import runner
 from engine.contacts import valid_email, valid_phone
 from engine.db import transaction
 from engine.errors import InvalidInput
 from engine.models import Dossier, User
+from engine.procedures import procedures
 from engine.scenario import all_scenarios
 
 from .conftest import DEMO_PASSWORD, PROCESSES, csrf_token, login

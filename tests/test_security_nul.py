@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import procedures
 from engine.db import transaction
 from engine.models import Dossier, Draft, User
+from engine.procedures import procedures
 
 from .conftest import DEMO_PASSWORD, PROCESSES, csrf_token, login
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 
-from engine import procedures
 from engine.db import transaction
 from engine.models import ProcedureVersion
+from engine.procedures import procedures
 
 from .conftest import FIXTURES, at
 from .helpers import complete, deploy, dossier, open_tasks, submit, work
@@ -52,7 +52,7 @@ def test_dossier_started_on_v1_finishes_on_v1_after_v2(sessions, tmp_path):
 def test_the_same_new_content_deployed_twice_at_once_makes_one_version(sessions):
     from concurrent.futures import ThreadPoolExecutor
 
-    from engine.bundle import load_bundle
+    from engine.procedures.bundle import load_bundle
 
     from .conftest import PROCESSES
 

@@ -9,10 +9,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine import procedures
 from engine.accounts import accounts
 from engine.db import transaction
 from engine.models import ApiToken, Event, HumanTask, User
+from engine.procedures import procedures
 
 from . import helpers
 from .conftest import DEMO_PASSWORD, PROCESSES, ROOT, csrf_token, login

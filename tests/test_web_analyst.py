@@ -11,11 +11,11 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from engine import procedures
-from engine.bundle import load_bundle
 from engine.db import transaction
 from engine.models import ProcedureVersion
-from engine.version_diff import compare
+from engine.procedures import procedures
+from engine.procedures.bundle import load_bundle
+from engine.procedures.version_diff import compare
 
 from .conftest import PROCESSES, csrf_token, login
 

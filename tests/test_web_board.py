@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine import procedures
 from engine.db import transaction
 from engine.models import Rating
+from engine.procedures import procedures
 from engine.scenario import all_scenarios, drive
 
 from .conftest import PROCESSES, login

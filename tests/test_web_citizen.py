@@ -13,9 +13,9 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import func, select
 
-from engine import procedures
 from engine.db import transaction
 from engine.models import Attachment, Dossier, Draft, Event, Rating, utcnow
+from engine.procedures import procedures
 from engine.scenario import SCENARIOS, Scenario, drive
 from web.schema_form import flat_values
 

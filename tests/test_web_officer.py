@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import procedures, runner
+from engine import runner
 from engine.db import transaction
 from engine.models import Attachment, Dossier, Event, HumanTask, Job, utcnow
+from engine.procedures import procedures
 from engine.scenario import all_scenarios, drive
 
 from .conftest import PROCESSES, csrf_token, login

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from engine import procedures
 from engine.db import transaction
+from engine.procedures import procedures
 from engine.scenario import SCENARIOS, Scenario, drive
 
 from .conftest import PROCESSES

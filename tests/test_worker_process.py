@@ -21,7 +21,7 @@ from engine import runner
 from engine.db import make_engine, session_factory, transaction
 from engine.models import Event, Job, Timer, utcnow
 from engine.notices import queue_notice
-from engine.operators import register, unregister
+from engine.procedures.operators import register, unregister
 from engine.worker import run_once
 
 from .conftest import FIXTURES, ROOT

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.operators import JobContext, register
+from engine.procedures.operators import JobContext, register
 
 
 def _note(line: str) -> None:

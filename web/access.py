@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from engine.errors import Forbidden
 from engine.models import Dossier, HumanTask, ProcedureVersion, User
 from engine.officers import delegators_for, record_view
-from engine.procedures import load_version
+from engine.procedures.procedures import load_version
 from engine.runner import get_dossier
 
 from .formats import VN

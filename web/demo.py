@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import organisation_keys
 from connectors.audit_seal import seal_now
-from engine import config, procedures
+from engine import config
 from engine.accounts.accounts import create_user
 from engine.db import transaction
 from engine.models import Dossier, ProcedureVersion, User, utcnow
+from engine.procedures import procedures
 from engine.scenario import all_scenarios, drive
 from engine.worker import run_once
 from engine.worker_loop import daily_duties, hourly_duties

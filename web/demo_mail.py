@@ -13,8 +13,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import blobs
 from engine.db import transaction
+from engine.documents import blobs
 from engine.models import DemoMail, utcnow
 
 

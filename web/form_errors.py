@@ -1,4 +1,4 @@
-"""Form problems in plain words, keyed like engine.forms.field_errors (dotted
+"""Form problems in plain words, keyed like engine.procedures.forms.field_errors (dotted
 field paths), so each message shows next to its field."""
 
 from __future__ import annotations

@@ -11,10 +11,11 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import drafts, procedures
-from engine.bundle import Procedure
+from engine import drafts
 from engine.errors import InvalidInput, NotFound
 from engine.models import Attachment, Dossier, Draft
+from engine.procedures import procedures
+from engine.procedures.bundle import Procedure
 
 from .citizen.procedure_info import Document, documents
 from .form_errors import field_messages

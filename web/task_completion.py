@@ -14,10 +14,10 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from engine.accounts.signing_grants import grant
-from engine.bundle import Procedure
 from engine.errors import Conflict, MotcuaError
 from engine.models import Dossier, HumanTask
-from engine.procedures import load_version
+from engine.procedures.bundle import Procedure
+from engine.procedures.procedures import load_version
 from engine.runner import complete_task
 from signing import WrongPassphrase
 

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from . import config
+from .. import config
 
 
 def blob_dir() -> Path:

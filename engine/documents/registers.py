@@ -14,17 +14,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .db import is_postgres
-from .errors import NotFound
-from .models import (
-    Dossier,
-    Procedure,
-    ProcedureVersion,
-    RegisterCounter,
-    RegisterEntry,
-    utcnow,
-)
-from .numbering import Numbering
+from ..db import is_postgres
+from ..errors import NotFound
+from ..models import Dossier, Procedure, ProcedureVersion, RegisterCounter, RegisterEntry, utcnow
+from ..procedures.numbering import Numbering
 
 
 def number_for(session: Session, *, dossier_code: str, procedure_code: str, agency: str,

@@ -16,13 +16,13 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
-from .bpmn.parser import UnsafeXml, parse_spec, parse_xml_safely
-from .bpmn.sandbox import check_source
+from ..bpmn.parser import UnsafeXml, parse_spec, parse_xml_safely
+from ..bpmn.sandbox import check_source
+from ..contacts import FORMAT_CHECKER
+from ..errors import BundleInvalid, BundleProblem
+from ..status import BPMN_STATUSES, END_STATUSES
 from .bundle_templates import bundle_environment
-from .contacts import FORMAT_CHECKER
-from .errors import BundleInvalid, BundleProblem
 from .numbering import numbering_problems
-from .status import BPMN_STATUSES, END_STATUSES
 
 BPMN_FILE = "procedure.bpmn"
 TOML_FILE = "procedure.toml"

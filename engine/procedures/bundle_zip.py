@@ -11,8 +11,8 @@ import zipfile
 import zlib
 from pathlib import PurePosixPath
 
+from ..errors import BundleInvalid, BundleProblem
 from .bundle import BPMN_FILE, MAX_FILE_BYTES, TOML_FILE, Bundle
-from .errors import BundleInvalid, BundleProblem
 
 MAX_ENTRIES = 200
 MAX_TOTAL_BYTES = 10_000_000

@@ -7,8 +7,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
 
-from .contacts import FORMAT_CHECKER
-from .errors import InvalidInput
+from ..contacts import FORMAT_CHECKER
+from ..errors import InvalidInput
 
 _FORMATS = FORMAT_CHECKER
 

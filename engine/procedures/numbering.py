@@ -1,5 +1,5 @@
 """`[numbering]` of procedure.toml: how a procedure's results are numbered. The numbers
-themselves are given in engine/registers.py."""
+themselves are given in engine/documents/registers.py."""
 
 from __future__ import annotations
 

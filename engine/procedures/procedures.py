@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..errors import BundleInvalid, NotFound
+from ..models import Procedure as ProcedureRow
+from ..models import ProcedureVersion, utcnow
 from . import operators as operator_registry
 from .bundle import Bundle, Procedure, load_bundle, validate
-from .errors import BundleInvalid, NotFound
-from .models import Procedure as ProcedureRow
-from .models import ProcedureVersion, utcnow
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from .bpmn.parser import parse_xml_safely
+from ..bpmn.parser import parse_xml_safely
 from .bundle import BPMN_FILE, NS, TOML_FILE
 
 SPIFF = NS["spiffworkflow"]

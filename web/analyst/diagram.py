@@ -10,7 +10,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from engine.bpmn.parser import parse_xml_safely
-from engine.bundle import BPMN_FILE
+from engine.procedures.bundle import BPMN_FILE
 
 DI = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC",

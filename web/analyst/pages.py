@@ -12,11 +12,11 @@ from sqlalchemy.orm import defer, load_only
 from werkzeug.wrappers import Response
 
 from connectors import register_all
-from engine import procedures
-from engine.bundle_zip import bundle_from_zip
 from engine.errors import BundleInvalid, NotFound
 from engine.models import Dossier, Procedure, ProcedureVersion
-from engine.version_diff import compare
+from engine.procedures import procedures
+from engine.procedures.bundle_zip import bundle_from_zip
+from engine.procedures.version_diff import compare
 
 from ..identity import db, require_role
 from . import DEPLOYERS, VIEWERS, bp

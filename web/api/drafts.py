@@ -9,9 +9,10 @@ from flask import request, url_for
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
-from engine import drafts, procedures
+from engine import drafts
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.models import Attachment, Dossier, Draft
+from engine.procedures import procedures
 
 from ..i18n import select_locale
 from ..identity import Actor, db

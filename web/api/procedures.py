@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import procedures
 from engine.models import Procedure
+from engine.procedures import procedures
 
 from ..identity import db
 from . import bp

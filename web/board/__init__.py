@@ -6,10 +6,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from engine import procedures
 from engine.deadlines.calendar_store import load_calendar
 from engine.deadlines.overdue import on_time_stats
 from engine.models import Dossier, HumanTask, Incident
+from engine.procedures import procedures
 
 from ..access import today
 from ..citizen.ratings import rating_summary

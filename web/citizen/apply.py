@@ -10,11 +10,12 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import drafts, procedures
-from engine.bundle import Procedure
+from engine import drafts
 from engine.errors import NotFound
-from engine.fees import compute_fee
 from engine.models import Attachment, Dossier, Draft, User
+from engine.procedures import procedures
+from engine.procedures.bundle import Procedure
+from engine.procedures.fees import compute_fee
 
 from ..form_errors import summary
 from ..i18n import select_locale

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import abort, render_template
 
-from engine import procedures
 from engine.errors import NotFound
+from engine.procedures import procedures
 
 from ..i18n import select_locale
 from ..identity import db

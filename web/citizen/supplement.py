@@ -7,9 +7,10 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import procedures, runner
+from engine import runner
 from engine.errors import NotFound
 from engine.models import HumanTask
+from engine.procedures import procedures
 
 from ..access import task_authority
 from ..form_errors import field_messages, summary

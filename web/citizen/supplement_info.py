@@ -9,8 +9,8 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import procedures
 from engine.models import Dossier, Event, HumanTask
+from engine.procedures import procedures
 
 from ..schema_form import Field, fields
 from .procedure_info import Document, documents

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engine import blobs
+from engine.documents import blobs
 from engine.models import DemoMail, DemoPortalReceipt, utcnow
 from engine.status import PORTAL_STATUS_NAMES
 

@@ -17,7 +17,7 @@ from engine.deadlines.calendar_store import load_calendar
 from engine.deadlines.overdue import Lateness, lateness, overdue_codes
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import ApologySlip, Dossier, utcnow
-from engine.procedures import load_version
+from engine.procedures.procedures import load_version
 from engine.runner import get_dossier
 
 from ..access import check_dossier_visible, today

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from engine.audit.events import GENESIS, history, verify_chain
 from engine.audit.seals import LEAF_RULE, seal_proofs
-from engine.procedures import load_version
+from engine.procedures.procedures import load_version
 from engine.replay import replay
 
 from ..access import open_dossier

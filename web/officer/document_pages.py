@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Response, render_template
 from flask_login import current_user
 
-from engine import blobs
+from engine.documents import blobs
 from engine.errors import NotFound
 from engine.runner import get_dossier
 

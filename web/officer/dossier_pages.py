@@ -7,7 +7,7 @@ from urllib.parse import quote
 from flask import Response, render_template
 from flask_login import current_user
 
-from engine import blobs
+from engine.documents import blobs
 from engine.errors import NotFound
 from engine.models import Attachment
 from engine.runner import get_dossier

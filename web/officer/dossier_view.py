@@ -14,7 +14,7 @@ from engine.audit.events import history
 from engine.drafts import attachments_of
 from engine.models import Dossier, HumanTask
 from engine.officers import viewers
-from engine.procedures import load_version
+from engine.procedures.procedures import load_version
 
 from ..documents import dossier_documents
 from .people import actor_name, full_names

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import get_locale
 
 from engine.bpmn.parser import parse_xml_safely
-from engine.bundle import BPMN_FILE, NS, Procedure
+from engine.procedures.bundle import BPMN_FILE, NS, Procedure
 
 TESTED_NAME = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*(?:==|!=|\bin\b)")
 

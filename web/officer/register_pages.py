@@ -10,8 +10,13 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
+from engine.documents.registers import (
+    count_entries,
+    entries,
+    procedures_numbered_in,
+    registers_in_use,
+)
 from engine.models import Procedure
-from engine.registers import count_entries, entries, procedures_numbered_in, registers_in_use
 
 from ..access import visible_dossiers
 from ..formats import VN

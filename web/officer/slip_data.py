@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bundle import Procedure
 from engine.deadlines.calendar_store import load_calendar
 from engine.drafts import attachments_of
 from engine.models import Dossier, Event, HumanTask, utcnow
+from engine.procedures.bundle import Procedure
 
 from ..formats import status_name
 from .people import actor_name, full_names, role_name

@@ -6,7 +6,7 @@ from flask import render_template
 from flask_login import current_user
 
 from engine.errors import NotFound
-from engine.procedures import load_version
+from engine.procedures.procedures import load_version
 from engine.runner import get_dossier
 
 from ..access import check_dossier_visible, today

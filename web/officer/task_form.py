@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from engine.bundle import Procedure
+from engine.procedures.bundle import Procedure
 
 from .. import schema_form
 from .procedure_info import decision_field, required_when

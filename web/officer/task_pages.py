@@ -15,7 +15,7 @@ from engine.deadlines.overdue import SlipRequired
 from engine.errors import Conflict, InvalidInput
 from engine.models import Dossier, HumanTask
 from engine.officers import claim_task, record_view, release_task
-from engine.procedures import load_version
+from engine.procedures.procedures import load_version
 from engine.runner import find_task
 
 from .. import schema_form, signing_keys, task_completion

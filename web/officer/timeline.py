@@ -9,8 +9,8 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from engine.bundle import Procedure
 from engine.models import Event
+from engine.procedures.bundle import Procedure
 
 from ..formats import status_name, vn_date, vn_money
 from .people import actor_name, role_name

@@ -10,10 +10,10 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine.bundle import Procedure
 from engine.drafts import add_attachment, save_draft, submit_draft
 from engine.errors import Forbidden, InvalidInput
-from engine.procedures import latest_version, list_versions, load_version
+from engine.procedures.bundle import Procedure
+from engine.procedures.procedures import latest_version, list_versions, load_version
 
 from .. import schema_form
 from ..form_errors import field_messages, refusal_messages

@@ -9,9 +9,9 @@ import hashlib
 from flask import render_template, request
 from sqlalchemy import select
 
-from engine import blobs
+from engine.documents import blobs
+from engine.documents.registers import numbers_of
 from engine.models import Dossier, Job
-from engine.registers import numbers_of
 
 from ..documents import latest
 from ..extensions import limiter
