@@ -14,8 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import register_all  # the scripts put the project on sys.path first
-from engine import config, db, migrate, runner
+from engine import config, db, migrate
 from engine.db import transaction
+from engine.dossiers import runner
 from engine.procedures import procedures
 from engine.scenario import all_scenarios
 

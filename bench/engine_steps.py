@@ -32,8 +32,9 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from connectors import register_all  # noqa: E402
-from engine import db, migrate, runner  # noqa: E402
+from engine import db, migrate  # noqa: E402
 from engine.db import transaction  # noqa: E402
+from engine.dossiers import runner
 from engine.outbox import claim_jobs, complete_job  # noqa: E402
 from engine.procedures import operators, procedures
 from engine.procedures.bundle import load_bundle  # noqa: E402

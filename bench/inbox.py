@@ -2,7 +2,7 @@
 
 Fills a fresh database with open human tasks over many dossiers (rows
 inserted directly, no engine runs; completed tasks too, as the table keeps
-them for the control sheet), then times engine.inbox.inbox — the very
+them for the control sheet), then times engine.dossiers.inbox.inbox — the very
 function the inbox page calls: one page of 50 rows plus the three tab
 counts — for several officers and filter combinations. Prints the median ms
 over the runs, per backend: SQLite always; PostgreSQL when reachable, in a
@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from engine import db, migrate  # noqa: E402
 from engine.deadlines.calendar import WorkingCalendar  # noqa: E402
-from engine.inbox import Filters, Scope, count_tasks, inbox  # noqa: E402
+from engine.dossiers.inbox import Filters, Scope, count_tasks, inbox  # noqa: E402
 from engine.models import Dossier, HumanTask, Procedure, ProcedureVersion  # noqa: E402
 
 PG_URL = os.environ.get("MOTCUA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -180,7 +180,7 @@ def main() -> None:
                         help="drop ix_human_tasks_inbox_created, to see what it buys")
     args = parser.parse_args()
     print(f"{args.tasks:,} open and {args.completed:,} completed tasks over {args.tasks // 2:,} "
-          f"dossiers; median of {args.runs} runs of engine.inbox.inbox "
+          f"dossiers; median of {args.runs} runs of engine.dossiers.inbox.inbox "
           "(a page of 50 rows + 3 tab counts, each counted up to 1,001)"
           + ("; without the created-at index" if args.without_created_index else ""))
     with tempfile.TemporaryDirectory() as folder:

@@ -34,10 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from engine import db, migrate, runner  # noqa: E402
+from engine import db, migrate  # noqa: E402
 from engine.db import transaction  # noqa: E402
+from engine.dossiers import runner
+from engine.dossiers.notices import queue_notice  # noqa: E402
 from engine.models import Dossier, Job  # noqa: E402
-from engine.notices import queue_notice  # noqa: E402
 from engine.procedures import operators, procedures
 from engine.procedures.bundle import load_bundle  # noqa: E402
 from engine.worker import run_once  # noqa: E402

@@ -18,9 +18,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import is_postgres, transaction
+from .dossiers.runner import fire_timer
 from .errors import MotcuaError
 from .models import Dossier, Job, Timer, utcnow
-from .runner import fire_timer
 
 log = logging.getLogger("motcua.worker")
 

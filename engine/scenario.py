@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import payments, runner
+from . import payments
 from .accounts import signing_grants
 from .db import transaction
+from .dossiers import runner
 from .models import Dossier, HumanTask, utcnow
 from .worker import run_once
 

@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from .claims import release_jobs, renew_lease
 from .config import WorkerSettings
 from .deadlines.calendar import VIETNAM_TZ
+from .dossiers.reminders import remind_due_tasks
 from .models import utcnow
-from .reminders import remind_due_tasks
 from .worker import run_once, worker_name
 
 log = logging.getLogger("motcua.worker")

@@ -18,12 +18,13 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connectors import register_all  # noqa: E402
-from engine import config, db, migrate, runner  # noqa: E402
+from engine import config, db, migrate  # noqa: E402
 from engine.audit import events
 from engine.db import transaction  # noqa: E402
+from engine.dossiers import runner
+from engine.dossiers.replay import replay  # noqa: E402
 from engine.models import Job  # noqa: E402
 from engine.procedures import procedures
-from engine.replay import replay  # noqa: E402
 from engine.scenario import Clock, all_scenarios, drive  # noqa: E402
 from signing import OfficerSpec, init_pki  # noqa: E402
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import runner
 from engine.db import transaction
+from engine.dossiers import runner
 from engine.models import Dossier, HumanTask
 from engine.procedures import procedures
 from engine.procedures.bundle import load_bundle

@@ -12,8 +12,8 @@ from sqlalchemy import delete, select, update
 from engine.accounts import accounts
 from engine.audit.account_log import entries, record, verify_log
 from engine.db import transaction
+from engine.dossiers.officers import delegate, revoke_delegation
 from engine.models import AccountEvent, User
-from engine.officers import delegate, revoke_delegation
 
 from .conftest import login
 

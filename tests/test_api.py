@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from engine.accounts import accounts
 from engine.db import transaction
+from engine.dossiers.officers import delegate
 from engine.models import Event
-from engine.officers import delegate
 from engine.procedures import procedures
 
 from . import helpers

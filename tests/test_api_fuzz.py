@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 
 from engine.accounts import accounts
 from engine.db import transaction
-from engine.drafts import add_attachment, save_draft
+from engine.dossiers.drafts import add_attachment, save_draft
 from engine.procedures import procedures
 from engine.scenario import all_scenarios, drive
 

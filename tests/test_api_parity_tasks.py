@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from engine.db import transaction
+from engine.dossiers.officers import claim_task, delegate
 from engine.models import Dossier, Event, HumanTask, Job, SigningGrant
-from engine.officers import claim_task, delegate
 from engine.scenario import all_scenarios, drive
 from web.access import today
 

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from engine.audit.events import verify_chain
 from engine.db import transaction
+from engine.dossiers.replay import replay
 from engine.models import Event
-from engine.replay import replay
 
 from .conftest import FIXTURES, at
 from .helpers import complete, deploy, dossier, submit, work

@@ -22,8 +22,8 @@ from connectors.audit_seal import seal_now
 from engine.audit.events import event_hash, verify_chain
 from engine.audit.seals import leaf_hash, merkle_path, merkle_root, root_from_path
 from engine.db import transaction
+from engine.dossiers.officers import record_view
 from engine.models import AuditSeal, Dossier, Event, SealLeaf
-from engine.officers import record_view
 from engine.worker_loop import DAILY_DUTIES
 from signing import load_pki
 from web.seal_checks import seal_verdicts

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from engine import runner
 from engine.db import transaction
+from engine.dossiers import runner
 from engine.models import utcnow
 from engine.procedures import procedures
 from engine.scenario import all_scenarios

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import runner
 from engine.db import transaction
+from engine.dossiers import runner
 from engine.procedures import procedures
 from engine.scenario import all_scenarios
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from engine.codes import format_code, next_code
 from engine.db import transaction
+from engine.dossiers.codes import format_code, next_code
 
 from .conftest import FIXTURES, at
 from .helpers import deploy, submit

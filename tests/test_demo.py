@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from engine.audit.events import verify_chain
 from engine.db import transaction
+from engine.dossiers.replay import replay
 from engine.models import Dossier, User
-from engine.replay import replay
 from web.demo import seed
 
 ROOT = Path(__file__).resolve().parent.parent

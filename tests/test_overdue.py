@@ -8,17 +8,17 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from engine import runner
-from engine.apology import issue_apology, mark_late
 from engine.audit.events import verify_chain
 from engine.config import WorkerSettings
 from engine.db import transaction
 from engine.deadlines.calendar_store import load_calendar
 from engine.deadlines.overdue import SlipRequired, lateness, on_time_stats
+from engine.dossiers import runner
+from engine.dossiers.apology import issue_apology, mark_late
+from engine.dossiers.reminders import days_left, remind_due_tasks
+from engine.dossiers.replay import replay
 from engine.errors import Conflict, InvalidInput
 from engine.models import ApologySlip, Event, Job, SlaReminder, User
-from engine.reminders import days_left, remind_due_tasks
-from engine.replay import replay
 
 from .conftest import FIXTURES, at
 from .helpers import complete, deploy, dossier, open_tasks, submit, task, work
@@ -86,7 +86,7 @@ def test_reminder_goes_to_the_role_once_before_the_deadline(mini):
 
 
 def test_reminder_goes_to_the_assignee_when_claimed_and_by_fraction(mini):
-    from engine.officers import claim_task
+    from engine.dossiers.officers import claim_task
 
     code = _received(mini)
     review = task(mini, code, "review")

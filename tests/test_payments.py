@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import func, select
 
 from connectors.payment import protocol as p
-from engine import config, outbox, payments, runner
+from engine import config, outbox, payments
 from engine.db import transaction
 from engine.deadlines.calendar import VIETNAM_TZ
+from engine.dossiers import runner
 from engine.errors import Conflict
 from engine.models import Event, Job, Payment, PaymentNotice, Refund
 from engine.procedures import operators, procedures

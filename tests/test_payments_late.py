@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from connectors.payment.reconcile import reconcile_day
-from engine import config, payments, runner
+from engine import config, payments
 from engine.audit.events import verify_chain
 from engine.db import transaction
 from engine.deadlines.calendar import VIETNAM_TZ
+from engine.dossiers import runner
 from engine.models import Event, Job, Payment, PaymentNotice, Refund, SentMessage, User
 from engine.procedures import operators
 from engine.worker import _context

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from engine import runner
-from engine.apology import issue_apology
 from engine.audit.events import verify_chain
 from engine.db import transaction
+from engine.dossiers import runner
+from engine.dossiers.apology import issue_apology
+from engine.dossiers.replay import replay
 from engine.models import Event, HumanTask, Job
 from engine.procedures import procedures
-from engine.replay import replay
 from engine.scenario import Clock, all_scenarios, drive, play
 
 from .conftest import PROCESSES, at

@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
-from engine import runner
 from engine.accounts.signing_grants import open_grant
 from engine.db import transaction
 from engine.documents import blobs
+from engine.dossiers import runner
 from engine.models import Dossier, Event, HumanTask, Incident, Job, SigningGrant, utcnow
 from engine.procedures import procedures
 from engine.scenario import all_scenarios, drive

@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 from flask import url_for
 from sqlalchemy import select
 
-from engine import runner
 from engine.accounts import accounts
-from engine.apology import earliest_new_appointment, issue_apology
 from engine.db import transaction
-from engine.drafts import add_attachment, save_draft
+from engine.dossiers import runner
+from engine.dossiers.apology import earliest_new_appointment, issue_apology
+from engine.dossiers.drafts import add_attachment, save_draft
+from engine.dossiers.officers import delegate
 from engine.models import Dossier, HumanTask, Payment, Refund, Shipment, utcnow
-from engine.officers import delegate
 from engine.procedures import procedures
 from engine.scenario import all_scenarios, drive
 from web.access import today

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import runner
 from engine.db import transaction
+from engine.dossiers import runner
 from engine.errors import Conflict, InvalidInput
 from engine.models import Event, HumanTask, Job, Timer
 

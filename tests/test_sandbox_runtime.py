@@ -15,11 +15,11 @@ from sqlalchemy import func, select, update
 from engine.bpmn.sandbox import SandboxEnvironment, evaluate, execute
 from engine.bpmn.sandbox_guards import SandboxLimit
 from engine.db import transaction
+from engine.dossiers.machine import DossierMachine
+from engine.dossiers.replay import replay
 from engine.errors import BundleInvalid, ScriptRefused, WorkflowError
-from engine.machine import DossierMachine
 from engine.models import Event, Incident, Job, ProcedureVersion
 from engine.procedures import procedures
-from engine.replay import replay
 
 from .conftest import FIXTURES, at, csrf_token, login
 from .helpers import complete, deploy, dossier, pay_at_counter, submit, task, work

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from engine import runner
 from engine.accounts.accounts import create_user
 from engine.db import transaction
 from engine.documents.registers import number_for
+from engine.dossiers import runner
 from engine.models import Refund, Shipment
 from engine.procedures import procedures
 from engine.procedures.numbering import Numbering

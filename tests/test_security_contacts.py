@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import runner
 from engine.contacts import valid_email, valid_phone
 from engine.db import transaction
+from engine.dossiers import runner
 from engine.errors import InvalidInput
 from engine.models import Dossier, User
 from engine.procedures import procedures

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from engine import runner
-from engine.apology import earliest_new_appointment
 from engine.db import transaction
 from engine.deadlines.calendar_store import load_calendar
+from engine.dossiers import runner
+from engine.dossiers.apology import earliest_new_appointment
 from engine.models import ApologySlip, Job, utcnow
 from engine.procedures import procedures
 from engine.scenario import all_scenarios

@@ -16,7 +16,7 @@ def test_board_reports_ratings_per_procedure(app, sessions, people):
     scenario = all_scenarios()["marital_status"]
     codes = [drive(sessions, scenario, "approve") for _ in range(2)]
     with transaction(sessions) as s:
-        from engine import runner
+        from engine.dossiers import runner
         for code, score in zip(codes, (4, 5), strict=True):
             s.add(Rating(dossier_id=runner.get_dossier(s, code).id, score=score, comment="Nhanh"))
     page = login(app.test_client(), "tiepnhan").get("/board").get_data(as_text=True)

@@ -344,7 +344,7 @@ def test_overdue_dossier_is_flagged(citizen, sessions):
 
 def test_dossier_page_shows_documents_and_a_plain_timeline_without_internal_data(
         app, people, deployed, sessions):
-    from engine.officers import record_view
+    from engine.dossiers.officers import record_view
 
     code = drive(sessions, SCENARIO, "supplement", steps=2)
     with transaction(sessions) as s:

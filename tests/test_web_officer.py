@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import runner
 from engine.db import transaction
+from engine.dossiers import runner
 from engine.models import Attachment, Dossier, Event, HumanTask, Job, utcnow
 from engine.procedures import procedures
 from engine.scenario import all_scenarios, drive
@@ -267,7 +267,7 @@ def test_attachments_are_served_only_to_those_who_see_the_dossier(app, deployed)
     code = submit(sessions)
     with transaction(sessions) as s:
         dossier = runner.get_dossier(s, code)
-        from engine.drafts import add_attachment
+        from engine.dossiers.drafts import add_attachment
 
         attachment = add_attachment(s, uploaded_by="congdan", document_code="to_khai",
                                     filename="to khai.png", media_type="image/png", data=PNG,
@@ -530,7 +530,7 @@ def test_pages_in_english(app, deployed):
 def test_inbox_query_merges_several_queues_in_order_and_caps_counts(deployed, monkeypatch):
     from datetime import date
 
-    from engine import inbox as queries
+    from engine.dossiers import inbox as queries
 
     sessions = deployed
     code = submit(sessions)

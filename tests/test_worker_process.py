@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import runner
 from engine.db import make_engine, session_factory, transaction
+from engine.dossiers import runner
+from engine.dossiers.notices import queue_notice
 from engine.models import Event, Job, Timer, utcnow
-from engine.notices import queue_notice
 from engine.procedures.operators import register, unregister
 from engine.worker import run_once
 

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from engine.dossiers.officers import delegators_for, record_view
+from engine.dossiers.runner import get_dossier
 from engine.errors import Forbidden
 from engine.models import Dossier, HumanTask, ProcedureVersion, User
-from engine.officers import delegators_for, record_view
 from engine.procedures.procedures import load_version
-from engine.runner import get_dossier
 
 from .formats import VN
 from .identity import Actor

@@ -12,15 +12,16 @@ import click
 from sqlalchemy import select
 
 from connectors.audit_seal import seal_now
-from engine import config, outbox, runner
+from engine import config, outbox
 from engine.audit import events
 from engine.audit.events import verify_chain
 from engine.db import transaction
 from engine.deadlines.calendar_store import set_day
+from engine.dossiers import runner
+from engine.dossiers.replay import replay
 from engine.errors import MotcuaError
 from engine.models import Dossier, HumanTask, utcnow
 from engine.procedures import procedures
-from engine.replay import replay
 from engine.status import STATUS_NAMES, portal_code
 from engine.worker import run_once
 

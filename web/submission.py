@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import drafts
+from engine.dossiers import drafts
 from engine.errors import InvalidInput, NotFound
 from engine.models import Attachment, Dossier, Draft
 from engine.procedures import procedures

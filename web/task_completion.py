@@ -14,11 +14,11 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from engine.accounts.signing_grants import grant
+from engine.dossiers.runner import complete_task
 from engine.errors import Conflict, MotcuaError
 from engine.models import Dossier, HumanTask
 from engine.procedures.bundle import Procedure
 from engine.procedures.procedures import load_version
-from engine.runner import complete_task
 from signing import WrongPassphrase
 
 from . import signing_keys

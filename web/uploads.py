@@ -8,7 +8,7 @@ import filetype
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from engine import drafts
+from engine.dossiers import drafts
 from engine.errors import InvalidInput
 from engine.models import Attachment
 

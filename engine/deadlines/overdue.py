@@ -1,7 +1,7 @@
 """Overdue dossiers: past the appointment date without a result, or marked by
 an officer as going to be late. Overdue is a flag, not a status; while it is
 up, no further officer task of the dossier can be completed until an officer
-issues an apology slip with a new appointment date (engine/apology.py).
+issues an apology slip with a new appointment date (engine/dossiers/apology.py).
 
 On-time statistics count a dossier against its first appointment date: one
 that needed an apology slip is late even though its appointment moved.

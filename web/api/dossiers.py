@@ -8,11 +8,11 @@ from flask import url_for
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from engine import drafts
+from engine.dossiers import drafts
+from engine.dossiers.officers import record_view
 from engine.errors import InvalidInput
 from engine.models import Dossier
 from engine.models.base import ID_MAX
-from engine.officers import record_view
 from engine.procedures import procedures
 
 from ..i18n import select_locale

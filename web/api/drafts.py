@@ -9,7 +9,7 @@ from flask import request, url_for
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
-from engine import drafts
+from engine.dossiers import drafts
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.models import Attachment, Dossier, Draft
 from engine.procedures import procedures

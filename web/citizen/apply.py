@@ -10,7 +10,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import drafts
+from engine.dossiers import drafts
 from engine.errors import NotFound
 from engine.models import Attachment, Dossier, Draft, User
 from engine.procedures import procedures

@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from engine import drafts
 from engine.audit import events
 from engine.documents import blobs
+from engine.dossiers import drafts
 from engine.errors import NotFound
 from engine.models import Dossier, Draft, HumanTask, ProcedureVersion, Rating
 from engine.procedures import procedures

@@ -10,8 +10,8 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from engine import drafts
 from engine.documents import blobs
+from engine.dossiers import drafts
 from engine.errors import InvalidInput, NotFound
 from engine.models import Attachment, Dossier
 

@@ -7,7 +7,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import runner
+from engine.dossiers import runner
 from engine.errors import NotFound
 from engine.models import HumanTask
 from engine.procedures import procedures

@@ -7,9 +7,9 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from engine.dossiers.shipments import list_shipments, mark_delivered
 from engine.errors import NotFound
 from engine.models import Shipment
-from engine.shipments import list_shipments, mark_delivered
 
 from ..access import check_dossier_id_visible, visible_dossiers
 from ..identity import db, require_role

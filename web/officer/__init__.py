@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Blueprint, Flask
 from flask_babel import gettext
 
-from engine.inbox import OFFICER_ROLES
+from engine.dossiers.inbox import OFFICER_ROLES
 
 from ..formats import VN
 

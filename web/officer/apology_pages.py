@@ -12,13 +12,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engine.apology import REASON_MAX, earliest_new_appointment, issue_apology, mark_late
 from engine.deadlines.calendar_store import load_calendar
 from engine.deadlines.overdue import Lateness, lateness, overdue_codes
+from engine.dossiers.apology import REASON_MAX, earliest_new_appointment, issue_apology, mark_late
+from engine.dossiers.runner import get_dossier
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import ApologySlip, Dossier, utcnow
 from engine.procedures.procedures import load_version
-from engine.runner import get_dossier
 
 from ..access import check_dossier_visible, today
 from ..formats import vn_date

@@ -12,8 +12,8 @@ from flask_login import current_user
 
 from engine.audit.events import GENESIS, history, verify_chain
 from engine.audit.seals import LEAF_RULE, seal_proofs
+from engine.dossiers.replay import replay
 from engine.procedures.procedures import load_version
-from engine.replay import replay
 
 from ..access import open_dossier
 from ..documents import dossier_documents

@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
+from engine.dossiers.officers import delegate, revoke_delegation
 from engine.errors import NotFound
 from engine.models import Delegation, User, UserRole
-from engine.officers import delegate, revoke_delegation
 
 from ..access import today
 from ..identity import db, require_role

@@ -7,8 +7,8 @@ from flask import Response, render_template
 from flask_login import current_user
 
 from engine.documents import blobs
+from engine.dossiers.runner import get_dossier
 from engine.errors import NotFound
-from engine.runner import get_dossier
 
 from ..access import check_dossier_visible
 from ..documents import DocumentVersion, find

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit.events import history
-from engine.drafts import attachments_of
+from engine.dossiers.drafts import attachments_of
+from engine.dossiers.officers import viewers
 from engine.models import Dossier, HumanTask
-from engine.officers import viewers
 from engine.procedures.procedures import load_version
 
 from ..documents import dossier_documents

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from engine.deadlines.calendar_store import load_calendar
-from engine.inbox import DUE_FILTERS, SORTS, TABS, Filters, Row, inbox, procedure_names
+from engine.dossiers.inbox import DUE_FILTERS, SORTS, TABS, Filters, Row, inbox, procedure_names
 from engine.status import STATUS_NAMES
 
 from ..access import today

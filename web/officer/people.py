@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.inbox import OFFICER_ROLES, Scope
+from engine.dossiers.inbox import OFFICER_ROLES, Scope
 from engine.models import HumanTask, User
 
 from ..access import roles_acting_for, task_authority

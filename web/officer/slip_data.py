@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.deadlines.calendar_store import load_calendar
-from engine.drafts import attachments_of
+from engine.dossiers.drafts import attachments_of
 from engine.models import Dossier, Event, HumanTask, utcnow
 from engine.procedures.bundle import Procedure
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
+from engine.dossiers.runner import get_dossier
 from engine.errors import NotFound
 from engine.procedures.procedures import load_version
-from engine.runner import get_dossier
 
 from ..access import check_dossier_visible, today
 from ..i18n import select_locale

@@ -12,11 +12,11 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from engine.deadlines.overdue import SlipRequired
+from engine.dossiers.officers import claim_task, record_view, release_task
+from engine.dossiers.runner import find_task
 from engine.errors import Conflict, InvalidInput
 from engine.models import Dossier, HumanTask
-from engine.officers import claim_task, record_view, release_task
 from engine.procedures.procedures import load_version
-from engine.runner import find_task
 
 from .. import schema_form, signing_keys, task_completion
 from ..documents import latest

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine.drafts import add_attachment, save_draft, submit_draft
+from engine.dossiers.drafts import add_attachment, save_draft, submit_draft
 from engine.errors import Forbidden, InvalidInput
 from engine.procedures.bundle import Procedure
 from engine.procedures.procedures import latest_version, list_versions, load_version

@@ -8,9 +8,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine import payments
+from engine.dossiers.runner import get_dossier
 from engine.errors import NotFound
 from engine.models import Refund
-from engine.runner import get_dossier
 
 from ..access import check_dossier_id_visible, check_dossier_visible
 from ..identity import db, require_role

@@ -17,11 +17,11 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .config import WorkerSettings
-from .db import transaction
-from .deadlines.calendar import WorkingCalendar
-from .deadlines.calendar_store import load_calendar
-from .models import Dossier, HumanTask, SlaReminder, User, UserRole
+from ..config import WorkerSettings
+from ..db import transaction
+from ..deadlines.calendar import WorkingCalendar
+from ..deadlines.calendar_store import load_calendar
+from ..models import Dossier, HumanTask, SlaReminder, User, UserRole
 from .notices import queue_notice
 from .runner import lock_dossier
 

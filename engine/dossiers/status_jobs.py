@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import config
-from . import status as st
-from .models import Dossier, Job, PortalUpdate, User
+from .. import config
+from .. import status as st
+from ..models import Dossier, Job, PortalUpdate, User
 
 NOTICE_OPERATOR = "notify.send"
 SYNC_OPERATOR = "portal.sync"

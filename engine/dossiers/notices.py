@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .audit import events
-from .models import Dossier, Job, utcnow
+from ..audit import events
+from ..models import Dossier, Job, utcnow
 from .runner import DEFAULT_MAX_ATTEMPTS, lock_dossier
 
 NOTICE_TASK = ""  # the workflow_task_id of a job that belongs to no workflow task

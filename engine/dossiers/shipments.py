@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from .audit import events
-from .errors import Conflict, NotFound
-from .models import Dossier, Shipment, utcnow
+from ..audit import events
+from ..errors import Conflict, NotFound
+from ..models import Dossier, Shipment, utcnow
 from .runner import lock_dossier
 
 

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit import account_log, events
-from .errors import Conflict, NotFound
-from .models import Delegation, Dossier, HumanTask, utcnow
+from ..audit import account_log, events
+from ..errors import Conflict, NotFound
+from ..models import Delegation, Dossier, HumanTask, utcnow
 from .runner import lock_dossier
 
 
@@ -52,7 +52,7 @@ def record_view(session: Session, dossier_id: int, actor: str, at: datetime | No
 
 
 def viewers(session: Session, dossier: Dossier) -> list[tuple[str, datetime]]:
-    from .models import Event
+    from ..models import Event
 
     return [(e.actor, e.at) for e in session.scalars(
         select(Event).where(Event.dossier_id == dossier.id, Event.type == "viewed").order_by(Event.seq))]

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..documents import blobs
+from ..errors import Conflict, NotFound
+from ..models import Attachment, Dossier, Draft, utcnow
 from . import runner
-from .documents import blobs
-from .errors import Conflict, NotFound
-from .models import Attachment, Dossier, Draft, utcnow
 
 
 def get_draft(session: Session, draft_id: int, owner: str, *, lock: bool = False) -> Draft:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from .models import Dossier, HumanTask, Procedure, ProcedureVersion
+from ..models import Dossier, HumanTask, Procedure, ProcedureVersion
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import status as st
-from .audit.events import INPUT_TYPES, MACHINE_TYPES, canonical_json, history
-from .errors import MotcuaError
+from .. import status as st
+from ..audit.events import INPUT_TYPES, MACHINE_TYPES, canonical_json, history
+from ..errors import MotcuaError
+from ..models import Dossier, Event
+from ..procedures.procedures import load_version
 from .machine import DossierMachine, Input
-from .models import Dossier, Event
-from .procedures.procedures import load_version
 
 
 @dataclass(frozen=True)

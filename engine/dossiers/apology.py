@@ -15,10 +15,10 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .audit import events
-from .deadlines.calendar_store import load_calendar
-from .errors import Conflict, InvalidInput
-from .models import ApologySlip, Dossier, LateMark, utcnow
+from ..audit import events
+from ..deadlines.calendar_store import load_calendar
+from ..errors import Conflict, InvalidInput
+from ..models import ApologySlip, Dossier, LateMark, utcnow
 from .notices import queue_notice
 from .runner import lock_dossier
 

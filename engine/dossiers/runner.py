@@ -13,21 +13,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import status as st
+from .. import status as st
+from ..audit import events
+from ..bpmn.serializer import SERIALIZER_VERSION
+from ..deadlines.calendar import WorkingCalendar
+from ..deadlines.calendar_store import load_calendar
+from ..deadlines.overdue import check_slip_before_task
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import Dossier, HumanTask, Job, Timer, utcnow
+from ..procedures import forms
+from ..procedures.bundle import Procedure, TaskInfo
+from ..procedures.fees import compute_fee
+from ..procedures.procedures import latest_version, load_version
 from . import status_jobs
-from .audit import events
-from .bpmn.serializer import SERIALIZER_VERSION
 from .codes import next_code
-from .deadlines.calendar import WorkingCalendar
-from .deadlines.calendar_store import load_calendar
-from .deadlines.overdue import check_slip_before_task
-from .errors import Conflict, InvalidInput, NotFound
 from .machine import DossierMachine, Input, Outcome
-from .models import Dossier, HumanTask, Job, Timer, utcnow
-from .procedures import forms
-from .procedures.bundle import Procedure, TaskInfo
-from .procedures.fees import compute_fee
-from .procedures.procedures import latest_version, load_version
 
 DEFAULT_MAX_ATTEMPTS = 5
 

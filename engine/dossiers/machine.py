@@ -17,14 +17,14 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import status as st
-from .audit.events import canonical_json
-from .bpmn.clock import clock_at
-from .bpmn.sandbox import make_script_engine
-from .bpmn.serializer import dump_state, load_state
-from .bpmn.specs import SERVICE_REQUEST, QueuedServiceTask, timer_due
-from .errors import Conflict, MotcuaError, NotFound, WorkflowError
-from .procedures.bundle import Procedure, TaskInfo
+from .. import status as st
+from ..audit.events import canonical_json
+from ..bpmn.clock import clock_at
+from ..bpmn.sandbox import make_script_engine
+from ..bpmn.serializer import dump_state, load_state
+from ..bpmn.specs import SERVICE_REQUEST, QueuedServiceTask, timer_due
+from ..errors import Conflict, MotcuaError, NotFound, WorkflowError
+from ..procedures.bundle import Procedure, TaskInfo
 
 SCRIPT_ENGINE = make_script_engine()
 _RANK = {s: i for i, s in enumerate(st.BPMN_STATUSES)}

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .models import DossierCodeCounter
+from ..models import DossierCodeCounter
 
 
 def next_code(session: Session, agency: str, day: date) -> str:
