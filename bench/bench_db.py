@@ -18,7 +18,7 @@ from engine import config, db, migrate
 from engine.db import transaction
 from engine.dossiers import runner
 from engine.procedures import procedures
-from engine.scenario import all_scenarios
+from engine.scenario.scenario import all_scenarios
 
 PG_URL = os.environ.get("MOTCUA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

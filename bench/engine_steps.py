@@ -35,11 +35,11 @@ from connectors import register_all  # noqa: E402
 from engine import db, migrate  # noqa: E402
 from engine.db import transaction  # noqa: E402
 from engine.dossiers import runner
-from engine.outbox import claim_jobs, complete_job  # noqa: E402
+from engine.outbox.outbox import claim_jobs, complete_job  # noqa: E402
+from engine.outbox.worker import _context  # noqa: E402
 from engine.procedures import operators, procedures
 from engine.procedures.bundle import load_bundle  # noqa: E402
-from engine.scenario import Scenario, open_task  # noqa: E402
-from engine.worker import _context  # noqa: E402
+from engine.scenario.scenario import Scenario, open_task  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("MOTCUA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -29,11 +29,12 @@ from sqlalchemy import select  # noqa: E402
 
 from connectors.payment import current_gateway  # noqa: E402
 from connectors.payment import protocol as p  # noqa: E402
-from engine import config, payments  # noqa: E402
+from engine import config  # noqa: E402
 from engine.db import transaction  # noqa: E402
 from engine.models import Payment  # noqa: E402
-from engine.payments import GatewayWord  # noqa: E402
-from engine.worker import run_once  # noqa: E402
+from engine.outbox.worker import run_once  # noqa: E402
+from engine.payments import payments
+from engine.payments.payments import GatewayWord  # noqa: E402
 
 
 def ipn(reference: str, amount: int) -> str:

@@ -3,7 +3,7 @@ on SQLite (WAL) and on PostgreSQL.
 
 Each run queues N notice jobs (no workflow task waits for them) over D
 dossiers in a fresh database, then starts W worker processes, each with its
-own connection pool, running engine.worker.run_once until the queue is empty.
+own connection pool, running engine.outbox.worker.run_once until the queue is empty.
 The handler does nothing, so the figure is the worker's own cost per job:
 claim (FOR UPDATE SKIP LOCKED / BEGIN IMMEDIATE, in batches), the dossier's
 lock, the job's completion and its event, one commit per job.
@@ -39,9 +39,9 @@ from engine.db import transaction  # noqa: E402
 from engine.dossiers import runner
 from engine.dossiers.notices import queue_notice  # noqa: E402
 from engine.models import Dossier, Job  # noqa: E402
+from engine.outbox.worker import run_once  # noqa: E402
 from engine.procedures import operators, procedures
 from engine.procedures.bundle import load_bundle  # noqa: E402
-from engine.worker import run_once  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "tests" / "fixtures" / "quick_timer"  # its dossiers queue no jobs of their own

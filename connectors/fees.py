@@ -3,14 +3,14 @@
 fee.collect: nothing to pay → "waived" at once. Otherwise the job waits
 (`AwaitingCallback`) for the applicant to pay: online through the payment
 gateway (a pending payment is opened for it), or in cash at the counter. A
-verified gateway notification or the cashier resumes it (engine/payments.py).
+verified gateway notification or the cashier resumes it (engine/payments/payments.py).
 
 fee.refund: money paid through the gateway goes back through the gateway's
 refund API, once per refund job (the refund reference is derived from the job's
 idempotency key and the gateway refuses to refund a reference twice); cash paid
 at the counter becomes a refund due at the counter. A late payment (confirmed by
 the gateway when the fee no longer needed it) is refunded the same way by a job
-that belongs to no workflow task (engine/payments.py, `record_late`).
+that belongs to no workflow task (engine/payments/payments.py, `record_late`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from engine import config, payments
+from engine import config
 from engine.models import Job, utcnow
+from engine.payments import payments
 from engine.procedures.operators import (
     AwaitingCallback,
     JobContext,

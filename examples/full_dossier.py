@@ -25,7 +25,7 @@ from engine.dossiers import runner
 from engine.dossiers.replay import replay  # noqa: E402
 from engine.models import Job  # noqa: E402
 from engine.procedures import procedures
-from engine.scenario import Clock, all_scenarios, drive  # noqa: E402
+from engine.scenario.scenario import Clock, all_scenarios, drive  # noqa: E402
 from signing import OfficerSpec, init_pki  # noqa: E402
 
 

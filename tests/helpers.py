@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.db import transaction
 from engine.dossiers import runner
 from engine.models import Dossier, HumanTask
+from engine.outbox.worker import run_once
 from engine.procedures import procedures
 from engine.procedures.bundle import load_bundle
 from engine.procedures.operators import JobContext
-from engine.worker import run_once
 
 
 def deploy(sessions: sessionmaker[Session], path: Path) -> procedures.DeployResult:
@@ -75,7 +75,7 @@ def consent_to_sign(sessions: sessionmaker[Session], code: str, username: str,
 def pay_at_counter(sessions: sessionmaker[Session], code: str, when: datetime | None = None,
                    cashier: str = "tiepnhan") -> None:
     """The applicant pays the waiting fee in cash at the counter; then the worker runs."""
-    from engine import payments
+    from engine.payments import payments
 
     with transaction(sessions) as s:
         payments.record_counter_payment(s, code, cashier, when)

@@ -21,7 +21,7 @@ from engine.accounts import accounts
 from engine.db import transaction
 from engine.dossiers.drafts import add_attachment, save_draft
 from engine.procedures import procedures
-from engine.scenario import all_scenarios, drive
+from engine.scenario.scenario import all_scenarios, drive
 
 from .conftest import PROCESSES
 from .helpers import task

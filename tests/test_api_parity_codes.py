@@ -3,7 +3,7 @@ API never confirms that a dossier, task or draft exists (the citizens' pages do 
 
 from __future__ import annotations
 
-from engine.scenario import all_scenarios, drive
+from engine.scenario.scenario import all_scenarios, drive
 
 from . import helpers, test_api
 from .test_api import RECEIVE

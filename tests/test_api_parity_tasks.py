@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from engine.db import transaction
 from engine.dossiers.officers import claim_task, delegate
 from engine.models import Dossier, Event, HumanTask, Job, SigningGrant
-from engine.scenario import all_scenarios, drive
+from engine.scenario.scenario import all_scenarios, drive
 from web.access import today
 
 from . import helpers, test_api

@@ -24,7 +24,7 @@ from engine.audit.seals import leaf_hash, merkle_path, merkle_root, root_from_pa
 from engine.db import transaction
 from engine.dossiers.officers import record_view
 from engine.models import AuditSeal, Dossier, Event, SealLeaf
-from engine.worker_loop import DAILY_DUTIES
+from engine.outbox.worker_loop import DAILY_DUTIES
 from signing import load_pki
 from web.seal_checks import seal_verdicts
 

@@ -11,7 +11,7 @@ from engine.db import transaction
 from engine.dossiers import runner
 from engine.models import utcnow
 from engine.procedures import procedures
-from engine.scenario import all_scenarios
+from engine.scenario.scenario import all_scenarios
 
 from .conftest import DEMO_PASSWORD, PROCESSES
 from .helpers import complete, work

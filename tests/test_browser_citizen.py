@@ -110,7 +110,7 @@ def test_citizen_registers_applies_reviews_submits_and_gets_a_receipt(
 
 def test_citizen_answers_a_supplement_request_then_rates_the_result(
         live_server, browser, screens, sessions, deployed, people, tmp_path):
-    from engine.scenario import SCENARIOS, Scenario, drive
+    from engine.scenario.scenario import SCENARIOS, Scenario, drive
 
     from .conftest import DEMO_PASSWORD
 

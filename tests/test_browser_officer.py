@@ -9,7 +9,7 @@ import pytest
 from engine.db import transaction
 from engine.dossiers import runner
 from engine.procedures import procedures
-from engine.scenario import all_scenarios
+from engine.scenario.scenario import all_scenarios
 
 from .conftest import DEMO_PASSWORD, PROCESSES
 from .helpers import complete, open_tasks, work
@@ -184,7 +184,7 @@ def test_reception_registers_a_walk_in_dossier(live_server, browser, screens, se
 
 def test_leader_delegates_and_the_deputy_signs_on_their_behalf(live_server, browser, screens,
                                                                sessions, deployed):
-    from engine.scenario import drive
+    from engine.scenario.scenario import drive
 
     code = drive(sessions, SCENARIO, "approve", steps=2)
     page, errors = sign_in(browser, live_server, "lanhdao")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from connectors import register_all
-from engine.worker_loop import DAILY_DUTIES
+from engine.outbox.worker_loop import DAILY_DUTIES
 
 
 def test_reconciliation_is_a_daily_duty_of_every_worker(sessions):

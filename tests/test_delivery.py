@@ -18,10 +18,10 @@ from connectors import delivery, notify
 from engine.db import transaction
 from engine.documents import blobs
 from engine.models import Event, Job, SentMessage, Shipment
+from engine.outbox.worker import run_once
 from engine.procedures import procedures
 from engine.procedures.operators import RetryableError
-from engine.scenario import Clock, all_scenarios, drive
-from engine.worker import run_once
+from engine.scenario.scenario import Clock, all_scenarios, drive
 
 from .conftest import PROCESSES, at
 from .helpers import context, dossier

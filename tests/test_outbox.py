@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import outbox
 from engine.db import transaction
 from engine.models import Event, Incident, Job
+from engine.outbox import outbox
+from engine.outbox.worker import run_once
 from engine.procedures import operators
 from engine.procedures.operators import RetryableError
-from engine.worker import run_once
 
 from .conftest import FIXTURES, at
 from .helpers import deploy, dossier, open_tasks, submit

@@ -17,14 +17,16 @@ import pytest
 from sqlalchemy import func, select
 
 from connectors.payment import protocol as p
-from engine import config, outbox, payments
+from engine import config
 from engine.db import transaction
 from engine.deadlines.calendar import VIETNAM_TZ
 from engine.dossiers import runner
 from engine.errors import Conflict
 from engine.models import Event, Job, Payment, PaymentNotice, Refund
+from engine.outbox import outbox
+from engine.payments import payments
 from engine.procedures import operators, procedures
-from engine.scenario import all_scenarios
+from engine.scenario.scenario import all_scenarios
 from web.sandbox_bank import ledger
 
 from .conftest import DEMO_PASSWORD, PROCESSES, csrf_token, login
@@ -301,7 +303,7 @@ def test_rejected_dossier_is_refunded_through_the_gateway_exactly_once(deployed,
         ctx_key = job.idempotency_key
     assert ledger.refund_count(reference) == 1
     # the handler running once more still refunds nothing new
-    from engine.worker import _context
+    from engine.outbox.worker import _context
     with transaction(sessions) as s:
         ctx = _context(s, s.scalar(select(Job).where(Job.idempotency_key == ctx_key)))
     assert real(ctx)["status"] == "refunded"
@@ -420,9 +422,9 @@ def test_waiting_is_an_outcome_of_its_own_not_a_failure(deployed):
         code = runner.submit(s, PERMIT.procedure, PERMIT.application, actor="congdan",
                              applicant_user="congdan").code
         job = next(j for j in outbox.claim_jobs(s, "w1") if j.operator == "fee.collect")
-        from engine.worker import _context
+        from engine.outbox.worker import _context
         ctx = _context(s, job)
-    from engine.worker import run_job
+    from engine.outbox.worker import run_job
     assert run_job(sessions, ctx) == "waiting"
     with transaction(sessions) as s:
         job = s.get(Job, job.id)

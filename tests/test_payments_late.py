@@ -11,14 +11,15 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from connectors.payment.reconcile import reconcile_day
-from engine import config, payments
+from engine import config
 from engine.audit.events import verify_chain
 from engine.db import transaction
 from engine.deadlines.calendar import VIETNAM_TZ
 from engine.dossiers import runner
 from engine.models import Event, Job, Payment, PaymentNotice, Refund, SentMessage, User
+from engine.outbox.worker import _context
+from engine.payments import payments
 from engine.procedures import operators
-from engine.worker import _context
 from web.sandbox_bank import ledger
 
 from .helpers import dossier, open_tasks, work

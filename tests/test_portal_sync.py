@@ -14,10 +14,10 @@ from sqlalchemy import select
 from connectors import portal_sync
 from engine.db import transaction
 from engine.models import Job, PortalUpdate
+from engine.outbox.worker import run_once
 from engine.procedures import procedures
 from engine.procedures.operators import RetryableError
-from engine.scenario import Clock, all_scenarios, drive
-from engine.worker import run_once
+from engine.scenario.scenario import Clock, all_scenarios, drive
 
 from .conftest import PROCESSES, at
 from .test_delivery import context

@@ -15,7 +15,7 @@ from engine.dossiers.apology import issue_apology
 from engine.dossiers.replay import replay
 from engine.models import Event, HumanTask, Job
 from engine.procedures import procedures
-from engine.scenario import Clock, all_scenarios, drive, play
+from engine.scenario.scenario import Clock, all_scenarios, drive, play
 
 from .conftest import PROCESSES, at
 from .helpers import complete, consent_to_sign, dossier, open_tasks, work

@@ -22,7 +22,7 @@ from engine.models import RegisterCounter, RegisterEntry
 from engine.procedures import procedures
 from engine.procedures.bundle import load_bundle, validate
 from engine.procedures.numbering import Numbering
-from engine.scenario import all_scenarios
+from engine.scenario.scenario import all_scenarios
 
 from .conftest import FIXTURES, PROCESSES, at
 from .helpers import context, deploy, submit

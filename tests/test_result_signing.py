@@ -25,7 +25,7 @@ from engine.documents import blobs
 from engine.dossiers import runner
 from engine.models import Dossier, Event, HumanTask, Incident, Job, SigningGrant, utcnow
 from engine.procedures import procedures
-from engine.scenario import all_scenarios, drive
+from engine.scenario.scenario import all_scenarios, drive
 from signing import OfficerSpec, init_pki, load_pki, verify_pdf
 from signing.certs import fingerprint
 

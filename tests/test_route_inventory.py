@@ -20,7 +20,7 @@ from engine.dossiers.drafts import add_attachment, save_draft
 from engine.dossiers.officers import delegate
 from engine.models import Dossier, HumanTask, Payment, Refund, Shipment, utcnow
 from engine.procedures import procedures
-from engine.scenario import all_scenarios, drive
+from engine.scenario.scenario import all_scenarios, drive
 from web.access import today
 from web.documents import dossier_documents
 

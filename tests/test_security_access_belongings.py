@@ -16,7 +16,7 @@ from engine.dossiers import runner
 from engine.models import Refund, Shipment
 from engine.procedures import procedures
 from engine.procedures.numbering import Numbering
-from engine.scenario import all_scenarios
+from engine.scenario.scenario import all_scenarios
 
 from .conftest import DEMO_PASSWORD, PROCESSES, csrf_token, login
 from .helpers import complete, pay_at_counter, work

@@ -14,7 +14,7 @@ from engine.dossiers import runner
 from engine.errors import InvalidInput
 from engine.models import Dossier, User
 from engine.procedures import procedures
-from engine.scenario import all_scenarios
+from engine.scenario.scenario import all_scenarios
 
 from .conftest import DEMO_PASSWORD, PROCESSES, csrf_token, login
 

@@ -15,7 +15,7 @@ from engine.dossiers import runner
 from engine.dossiers.apology import earliest_new_appointment
 from engine.models import ApologySlip, Job, utcnow
 from engine.procedures import procedures
-from engine.scenario import all_scenarios
+from engine.scenario.scenario import all_scenarios
 
 from .conftest import PROCESSES, csrf_token, login
 from .helpers import complete, task, work

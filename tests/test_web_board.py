@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.db import transaction
 from engine.models import Rating
 from engine.procedures import procedures
-from engine.scenario import all_scenarios, drive
+from engine.scenario.scenario import all_scenarios, drive
 
 from .conftest import PROCESSES, login
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from engine.db import transaction
 from engine.models import Attachment, Dossier, Draft, Event, Rating, utcnow
 from engine.procedures import procedures
-from engine.scenario import SCENARIOS, Scenario, drive
+from engine.scenario.scenario import SCENARIOS, Scenario, drive
 from web.schema_form import flat_values
 
 from .conftest import PROCESSES, csrf_token, login

@@ -13,7 +13,7 @@ from engine.db import transaction
 from engine.dossiers import runner
 from engine.models import Attachment, Dossier, Event, HumanTask, Job, utcnow
 from engine.procedures import procedures
-from engine.scenario import all_scenarios, drive
+from engine.scenario.scenario import all_scenarios, drive
 
 from .conftest import PROCESSES, csrf_token, login
 from .helpers import complete, open_tasks, task, work

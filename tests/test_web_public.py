@@ -9,7 +9,7 @@ import pytest
 
 from engine.db import transaction
 from engine.procedures import procedures
-from engine.scenario import SCENARIOS, Scenario, drive
+from engine.scenario.scenario import SCENARIOS, Scenario, drive
 
 from .conftest import PROCESSES
 

@@ -21,8 +21,8 @@ from engine.db import make_engine, session_factory, transaction
 from engine.dossiers import runner
 from engine.dossiers.notices import queue_notice
 from engine.models import Event, Job, Timer, utcnow
+from engine.outbox.worker import run_once
 from engine.procedures.operators import register, unregister
-from engine.worker import run_once
 
 from .conftest import FIXTURES, ROOT
 from .helpers import complete, deploy, open_tasks

@@ -12,7 +12,7 @@ import click
 from sqlalchemy import select
 
 from connectors.audit_seal import seal_now
-from engine import config, outbox
+from engine import config
 from engine.audit import events
 from engine.audit.events import verify_chain
 from engine.db import transaction
@@ -21,9 +21,10 @@ from engine.dossiers import runner
 from engine.dossiers.replay import replay
 from engine.errors import MotcuaError
 from engine.models import Dossier, HumanTask, utcnow
+from engine.outbox import outbox
+from engine.outbox.worker import run_once
 from engine.procedures import procedures
 from engine.status import STATUS_NAMES, portal_code
-from engine.worker import run_once
 
 from .seal_checks import seal_verdicts
 from .services import factory
@@ -246,7 +247,7 @@ def worker(once: bool, poll: float | None, batch: int | None, lease: float | Non
     import logging
     from datetime import timedelta
 
-    from engine.worker_loop import WorkerLoop
+    from engine.outbox.worker_loop import WorkerLoop
 
     settings = config.worker_settings()
     given = {"poll_seconds": poll, "batch": batch, "lease_seconds": lease, "grace_seconds": grace}

@@ -17,10 +17,10 @@ from engine import config
 from engine.accounts.accounts import create_user
 from engine.db import transaction
 from engine.models import Dossier, ProcedureVersion, User, utcnow
+from engine.outbox.worker import run_once
+from engine.outbox.worker_loop import daily_duties, hourly_duties
 from engine.procedures import procedures
-from engine.scenario import all_scenarios, drive
-from engine.worker import run_once
-from engine.worker_loop import daily_duties, hourly_duties
+from engine.scenario.scenario import all_scenarios, drive
 
 from . import signing_keys
 from .app import create_app

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import payments
 from engine.db import transaction
 from engine.models import Payment
+from engine.payments import payments
 
 from . import current_gateway
 from .gateway import GatewayError, PaymentGateway
@@ -21,7 +21,7 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def reconcile_day(session: Session, day: date, gateway: PaymentGateway | None = None,
                   ask_gateway: bool = True) -> list[payments.Mismatch]:
-    """`engine.payments.reconcile` for one Vietnam day, each online payment checked
+    """`engine.payments.payments.reconcile` for one Vietnam day, each online payment checked
     against the gateway's status query (unless `ask_gateway` is false)."""
     if not ask_gateway:
         return payments.reconcile(session, day)

@@ -7,10 +7,10 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import payments
 from engine.dossiers.runner import get_dossier
 from engine.errors import NotFound
 from engine.models import Refund
+from engine.payments import payments
 
 from ..access import check_dossier_id_visible, check_dossier_visible
 from ..identity import db, require_role

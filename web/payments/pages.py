@@ -12,9 +12,9 @@ from werkzeug.wrappers import Response
 
 from connectors.payment import GatewayError, Notice, current_gateway
 from connectors.payment import protocol as p
-from engine import payments
 from engine.errors import NotFound
 from engine.models import Dossier, Payment, Refund, utcnow
+from engine.payments import payments
 
 from ..access import check_dossier_visible
 from ..citizen.ownership import my_dossier

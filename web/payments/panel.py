@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import payments
 from engine.models import Dossier
+from engine.payments import payments
 
 from ..identity import db
 

@@ -1,7 +1,7 @@
 """`motcua worker` as a long-running process.
 
 APScheduler (BlockingScheduler) sets the cadence; the database holds the work:
-- every `poll_seconds`: fire due timers and run due jobs (engine.worker.run_once);
+- every `poll_seconds`: fire due timers and run due jobs (engine.outbox.worker.run_once);
 - every third of the lease: renew the lease of the jobs in hand, so a slow
   handler is not taken for a vanished worker;
 - hourly: the duties in HOURLY_DUTIES (the SLA reminder scan);
@@ -27,11 +27,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..config import WorkerSettings
+from ..deadlines.calendar import VIETNAM_TZ
+from ..dossiers.reminders import remind_due_tasks
+from ..models import utcnow
 from .claims import release_jobs, renew_lease
-from .config import WorkerSettings
-from .deadlines.calendar import VIETNAM_TZ
-from .dossiers.reminders import remind_due_tasks
-from .models import utcnow
 from .worker import run_once, worker_name
 
 log = logging.getLogger("motcua.worker")
@@ -71,7 +71,7 @@ def daily_duties(factory: sessionmaker[Session], settings: WorkerSettings | None
 
 def _run_duties(factory: sessionmaker[Session], duties: dict[str, Duty], kind: str,
                 settings: WorkerSettings | None) -> None:
-    from .config import worker_settings
+    from ..config import worker_settings
 
     settings = settings or worker_settings()
     for name, duty in list(duties.items()):

@@ -17,10 +17,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import is_postgres, transaction
-from .dossiers.runner import fire_timer
-from .errors import MotcuaError
-from .models import Dossier, Job, Timer, utcnow
+from ..db import is_postgres, transaction
+from ..dossiers.runner import fire_timer
+from ..errors import MotcuaError
+from ..models import Dossier, Job, Timer, utcnow
 
 log = logging.getLogger("motcua.worker")
 

@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..db import transaction
+from ..errors import MotcuaError
+from ..models import Dossier, HumanTask, Job, utcnow
+from ..procedures import operators
+from ..procedures.operators import AwaitingCallback, JobContext, RetryableError
+from ..procedures.procedures import load_version
 from .claims import fire_due_timers, release_jobs
-from .db import transaction
-from .errors import MotcuaError
-from .models import Dossier, HumanTask, Job, utcnow
 from .outbox import LEASE, claim_jobs, complete_job, fail_job, raise_incident, wait_job
-from .procedures import operators
-from .procedures.operators import AwaitingCallback, JobContext, RetryableError
-from .procedures.procedures import load_version
 
 log = logging.getLogger("motcua.worker")
 

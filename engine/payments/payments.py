@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit import events
-from .deadlines.calendar import VIETNAM_TZ
-from .dossiers import status_jobs
-from .dossiers.runner import get_dossier, lock_dossier
-from .errors import Conflict, NotFound
-from .models import Dossier, Job, Payment, PaymentNotice, Refund, utcnow
-from .outbox import resume_job
+from ..audit import events
+from ..deadlines.calendar import VIETNAM_TZ
+from ..dossiers import status_jobs
+from ..dossiers.runner import get_dossier, lock_dossier
+from ..errors import Conflict, NotFound
+from ..models import Dossier, Job, Payment, PaymentNotice, Refund, utcnow
+from ..outbox.outbox import resume_job
 
 # IPN verdicts (the protocol's answer codes)
 CONFIRMED, NOT_FOUND, ALREADY, BAD_AMOUNT, BAD_SIGNATURE = "00", "01", "02", "04", "97"

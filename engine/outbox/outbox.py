@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from .audit import events
-from .db import is_postgres
-from .dossiers import status_jobs
-from .dossiers.runner import complete_service, lock_dossier
-from .errors import Conflict, NotFound
-from .models import Incident, Job, utcnow
-from .procedures import operators
+from ..audit import events
+from ..db import is_postgres
+from ..dossiers import status_jobs
+from ..dossiers.runner import complete_service, lock_dossier
+from ..errors import Conflict, NotFound
+from ..models import Incident, Job, utcnow
+from ..procedures import operators
 
 LEASE = timedelta(minutes=5)
 BACKOFF_BASE = timedelta(seconds=10)

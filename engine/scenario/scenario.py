@@ -14,14 +14,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import payments
-from .accounts import signing_grants
-from .db import transaction
-from .dossiers import runner
-from .models import Dossier, HumanTask, utcnow
-from .worker import run_once
+from ..accounts import signing_grants
+from ..config import PROJECT_ROOT
+from ..db import transaction
+from ..dossiers import runner
+from ..models import Dossier, HumanTask, utcnow
+from ..outbox.worker import run_once
+from ..payments import payments
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "examples" / "scenarios"
+SCENARIOS = PROJECT_ROOT / "examples" / "scenarios"
 
 
 @dataclass(frozen=True)
