@@ -37,6 +37,9 @@ def _stays_here(location: str) -> bool:
 @pytest.mark.parametrize("next_", DISGUISED)
 def test_login_never_sends_the_browser_to_another_host(app, people, next_):
     response = _post_login(app.test_client(), next_)
+    if "%00" in next_:  # a NUL character in any query is refused before the route runs
+        assert response.status_code == 400 and "Location" not in response.headers
+        return
     assert response.status_code == 302
     location = response.headers["Location"]
     assert _stays_here(location), location
