@@ -166,7 +166,8 @@ def evaluate(source: str, data: dict[str, Any]) -> Any:
     """The value of an expression over the task's data; it must be plain data."""
     code = compile_checked(source.strip(), "eval")
     budget = Budget()
-    value = eval(code, _namespace(budget, data))  # noqa: S307 - compiled by the sandbox policy
+    with budget.active():
+        value = eval(code, _namespace(budget, data))  # noqa: S307 - compiled by the sandbox policy
     budget.size(value)
     plain(value, "the expression's value")
     return value
@@ -178,7 +179,8 @@ def execute(source: str, data: dict[str, Any], external: dict[str, Any] | None =
     code = compile_checked(source, "exec")
     budget = Budget()
     namespace = _namespace(budget, {**(external or {}), **data})
-    exec(code, namespace)  # noqa: S102 - compiled by the sandbox policy
+    with budget.active():
+        exec(code, namespace)  # noqa: S102 - compiled by the sandbox policy
     changed: dict[str, Any] = {}
     for name, value in namespace.items():
         if name.startswith("_") or (external and name in external and value is external[name]):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from ..errors import ScriptRefused
@@ -68,7 +70,6 @@ class Budget:
 
     def __init__(self, steps: int = MAX_STEPS) -> None:
         self.left = steps
-        self._types: dict[Any, type] = {}
 
     def spend(self, units: int) -> None:
         self.left -= units
@@ -186,32 +187,43 @@ class Budget:
         return call
 
     def builtins(self) -> dict[str, Any]:
-        import builtins
+        """The allow-listed builtins; they charge the budget made active by `active()`."""
+        return dict(_BUILTINS)
 
-        table: dict[str, Any] = {name: self._guarded_builtin(getattr(builtins, name))
-                                 for name in BUILTIN_NAMES}
-        table.update(range=self._guarded_builtin(_range), sum=self._guarded_builtin(_sum),
-                     round=self._guarded_builtin(_round), isinstance=self._isinstance)
-        self._types = {table[t.__name__]: t for t in (int, float, str, bool, list, dict, set, tuple)}
-        return table
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make this the budget the builtins charge while the compiled code runs."""
+        token = _ACTIVE.set(self)
+        try:
+            yield
+        finally:
+            _ACTIVE.reset(token)
 
-    def _guarded_builtin(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.spend(1)
-            for arg in (*args, *kwargs.values()):
-                self.size(arg)
-            return self.sized(func(*args, **kwargs))
 
-        call.__name__ = func.__name__
-        return call
+# The builtins are made once; each call charges the budget of the evaluation running in
+# this thread (a context variable), so an evaluation does not rebuild them.
+_ACTIVE: ContextVar[Budget] = ContextVar("sandbox_budget")
 
-    def _isinstance(self, obj: Any, kinds: Any) -> bool:
-        self.spend(1)
-        wanted = kinds if isinstance(kinds, tuple) else (kinds,)
-        real = tuple(self._types.get(k) for k in wanted)
-        if None in real:
-            raise ScriptRefused("isinstance takes the names of plain types only")
-        return isinstance(obj, real)
+
+def _guarded_builtin(func: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        budget = _ACTIVE.get()
+        budget.spend(1)
+        for arg in (*args, *kwargs.values()):
+            budget.size(arg)
+        return budget.sized(func(*args, **kwargs))
+
+    call.__name__ = func.__name__
+    return call
+
+
+def _isinstance(obj: Any, kinds: Any) -> bool:
+    _ACTIVE.get().spend(1)
+    wanted = kinds if isinstance(kinds, tuple) else (kinds,)
+    real = tuple(_TYPES.get(k) for k in wanted)
+    if None in real:
+        raise ScriptRefused("isinstance takes the names of plain types only")
+    return isinstance(obj, real)  # type: ignore[arg-type]
 
 
 def _range(*args: int) -> range:
@@ -290,3 +302,18 @@ def plain(value: Any, where: str) -> None:
             stack.extend(item)
         elif not isinstance(item, PLAIN_SCALARS):
             raise ScriptRefused(f"{where}: a {type(item).__name__} cannot be kept in the dossier's data")
+
+
+def _builtin_table() -> dict[str, Any]:
+    import builtins
+
+    table: dict[str, Any] = {name: _guarded_builtin(getattr(builtins, name))
+                             for name in BUILTIN_NAMES}
+    table.update(range=_guarded_builtin(_range), sum=_guarded_builtin(_sum),
+                 round=_guarded_builtin(_round), isinstance=_isinstance)
+    return table
+
+
+_BUILTINS = _builtin_table()
+_TYPES: dict[Any, type] = {_BUILTINS[t.__name__]: t
+                           for t in (int, float, str, bool, list, dict, set, tuple)}
