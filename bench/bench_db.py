@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors import register_all  # the scripts put the project on sys.path first
+from connectors import register_all  # run as modules: python -m bench.<name>
 from engine import config, db, migrate
 from engine.db import transaction
 from engine.dossiers import runner

@@ -3,7 +3,7 @@
 session), and portal updates posted over HTTP to a local receiver and
 acknowledged. Prints medians and p95 in ms.
 
-    .venv/bin/python bench/delivery.py [--n 200]
+    .venv/bin/python -m bench.delivery [--n 200]
 """
 
 from __future__ import annotations
@@ -13,22 +13,19 @@ import json
 import os
 import socket
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from aiosmtpd.controller import Controller
 
-from aiosmtpd.controller import Controller  # noqa: E402
-
-from connectors import register_all  # noqa: E402
-from connectors.channels import Message, SmtpChannel  # noqa: E402
-from connectors.portal_sync import post  # noqa: E402
-from connectors.sending import send_once  # noqa: E402
-from engine import db, migrate  # noqa: E402
+from connectors import register_all
+from connectors.channels import Message, SmtpChannel
+from connectors.portal_sync import post
+from connectors.sending import send_once
+from engine import db, migrate
 
 
 def free_port() -> int:

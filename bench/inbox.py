@@ -8,7 +8,7 @@ counts — for several officers and filter combinations. Prints the median ms
 over the runs, per backend: SQLite always; PostgreSQL when reachable, in a
 database created for the run and dropped after it.
 
-    .venv/bin/python bench/inbox.py [--tasks 100000] [--completed 100000] [--runs 20]
+    .venv/bin/python -m bench.inbox [--tasks 100000] [--completed 100000] [--runs 20]
                                     [--no-postgres] [--without-created-index]
 """
 
@@ -18,22 +18,18 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from engine import db, migrate  # noqa: E402
-from engine.deadlines.calendar import WorkingCalendar  # noqa: E402
-from engine.dossiers.inbox import Filters, Scope, count_tasks, inbox  # noqa: E402
-from engine.models import Dossier, HumanTask, Procedure, ProcedureVersion  # noqa: E402
+from engine import db, migrate
+from engine.deadlines.calendar import WorkingCalendar
+from engine.dossiers.inbox import Filters, Scope, count_tasks, inbox
+from engine.models import Dossier, HumanTask, Procedure, ProcedureVersion
 
 PG_URL = os.environ.get("MOTCUA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TODAY = date(2026, 3, 4)  # a Wednesday

@@ -8,7 +8,7 @@ paid, logs the notice and resumes fee.collect (the workflow moves on). Prints, p
 IPNs per second; then the same notification replayed (refused as already
 confirmed); then signing alone.
 
-    .venv/bin/python bench/payments.py [--n 100] [--repeat 3]
+    .venv/bin/python -m bench.payments [--n 100] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -16,25 +16,22 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import select
 
-from bench_db import backends, percentile, scratch_database, with_dossiers  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-
-from connectors.payment import current_gateway  # noqa: E402
-from connectors.payment import protocol as p  # noqa: E402
-from engine import config  # noqa: E402
-from engine.db import transaction  # noqa: E402
-from engine.models import Payment  # noqa: E402
-from engine.outbox.worker import run_once  # noqa: E402
+from bench.bench_db import backends, percentile, scratch_database, with_dossiers
+from connectors.payment import current_gateway
+from connectors.payment import protocol as p
+from engine import config
+from engine.db import transaction
+from engine.models import Payment
+from engine.outbox.worker import run_once
 from engine.payments import payments
-from engine.payments.payments import GatewayWord  # noqa: E402
+from engine.payments.payments import GatewayWord
 
 
 def ipn(reference: str, amount: int) -> str:

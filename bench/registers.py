@@ -6,7 +6,7 @@ one after another, then from T threads at once, all on the same register (the wo
 case: every issue waits for the counter row). Prints per backend the median and p95
 ms per number and numbers per second; and checks the numbers are exactly 1..N.
 
-    .venv/bin/python bench/registers.py [--n 300] [--threads 4] [--repeat 3]
+    .venv/bin/python -m bench.registers [--n 300] [--threads 4] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -14,22 +14,19 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import select
 
-from bench_db import backends, percentile, scratch_database, with_dossiers  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-
-from engine.db import transaction  # noqa: E402
-from engine.documents.registers import number_for  # noqa: E402
-from engine.models import RegisterEntry  # noqa: E402
-from engine.procedures.numbering import Numbering  # noqa: E402
+from bench.bench_db import backends, percentile, scratch_database, with_dossiers
+from engine.db import transaction
+from engine.documents.registers import number_for
+from engine.models import RegisterEntry
+from engine.procedures.numbering import Numbering
 
 NUMBERING = Numbering("XNTTHN", "{number:02d}/XNTTHN")
 

@@ -5,7 +5,7 @@ build the Merkle tree, one timestamp from the in-process TSA, store N leaves); t
 dossier's seal proofs (its leaf, the seal's leaves rebuilt into the root, the path).
 Also the Merkle root alone over 10,000 and 100,000 leaves. Medians of the repeats.
 
-    .venv/bin/python bench/seals.py [--n 2000] [--repeat 3]
+    .venv/bin/python -m bench.seals [--n 2000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -14,23 +14,20 @@ import argparse
 import hashlib
 import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import select
 
-from bench_db import backends, scratch_database, with_dossiers  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-
-from engine.audit.seals import make_seal, merkle_root, seal_proofs  # noqa: E402
-from engine.db import transaction  # noqa: E402
-from engine.models import Dossier  # noqa: E402
-from signing import init_pki, load_pki  # noqa: E402
-from signing.timestamp import InProcessTimeStamper, timestamp_authority  # noqa: E402
-from signing.tokens import timestamp_token  # noqa: E402
+from bench.bench_db import backends, scratch_database, with_dossiers
+from engine.audit.seals import make_seal, merkle_root, seal_proofs
+from engine.db import transaction
+from engine.models import Dossier
+from signing import init_pki, load_pki
+from signing.timestamp import InProcessTimeStamper, timestamp_authority
+from signing.tokens import timestamp_token
 
 
 def run(url: str, n: int, stamper: InProcessTimeStamper) -> dict[str, float]:

@@ -13,7 +13,7 @@ Everything is offline: a fresh local PKI in a temporary folder (EC P-256 CAs,
 RSA-2048 officer), the in-process timestamp authority, CRLs and OCSP responses
 made in-process.
 
-    .venv/bin/python bench/signing.py [--repeat 20] [--processes 2] [--seconds 5]
+    .venv/bin/python -m bench.signing [--repeat 20] [--processes 2] [--seconds 5]
 """
 
 from __future__ import annotations
@@ -21,24 +21,21 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pyhanko.sign.signers import SimpleSigner
 
-from pyhanko.sign.signers import SimpleSigner  # noqa: E402
-
-from connectors.pdf import html_to_pdf  # noqa: E402
-from signing.font import subset_font  # noqa: E402
-from signing.keys import load_pkcs12  # noqa: E402
-from signing.pki import OfficerSpec, init_pki, load_pki  # noqa: E402
-from signing.sample import sample_pdf  # noqa: E402
-from signing.sign import PadesLevel, sign_pdf  # noqa: E402
-from signing.timestamp import InProcessTimeStamper, timestamp_authority  # noqa: E402
-from signing.verify import Verdict, verify_pdf  # noqa: E402
+from connectors.pdf import html_to_pdf
+from signing.font import subset_font
+from signing.keys import load_pkcs12
+from signing.pki import OfficerSpec, init_pki, load_pki
+from signing.sample import sample_pdf
+from signing.sign import PadesLevel, sign_pdf
+from signing.timestamp import InProcessTimeStamper, timestamp_authority
+from signing.verify import Verdict, verify_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "mat-khau-do-toc-do"

@@ -8,7 +8,7 @@ The handler does nothing, so the figure is the worker's own cost per job:
 claim (FOR UPDATE SKIP LOCKED / BEGIN IMMEDIATE, in batches), the dossier's
 lock, the job's completion and its event, one commit per job.
 
-    .venv/bin/python bench/worker.py [--jobs 2000] [--dossiers 50] [--repeat 3] [--batch 20]
+    .venv/bin/python -m bench.worker [--jobs 2000] [--dossiers 50] [--repeat 3] [--batch 20]
 
 PostgreSQL: MOTCUA_BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test,
 skipped when unreachable).
@@ -20,7 +20,6 @@ import argparse
 import multiprocessing as mp
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -29,19 +28,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from engine import db, migrate  # noqa: E402
-from engine.db import transaction  # noqa: E402
+from engine import db, migrate
+from engine.db import transaction
 from engine.dossiers import runner
-from engine.dossiers.notices import queue_notice  # noqa: E402
-from engine.models import Dossier, Job  # noqa: E402
-from engine.outbox.worker import run_once  # noqa: E402
+from engine.dossiers.notices import queue_notice
+from engine.models import Dossier, Job
+from engine.outbox.worker import run_once
 from engine.procedures import operators, procedures
-from engine.procedures.bundle import load_bundle  # noqa: E402
+from engine.procedures.bundle import load_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "tests" / "fixtures" / "quick_timer"  # its dossiers queue no jobs of their own

@@ -1,32 +1,28 @@
 """Drive one dossier of each procedure from submission to completion through the
 engine API, printing each step.
 
-    .venv/bin/python examples/full_dossier.py            # a throw-away SQLite database
-    MOTCUA_DATABASE_URL=postgresql+psycopg://... .venv/bin/python examples/full_dossier.py
+    .venv/bin/python -m examples.full_dossier            # a throw-away SQLite database
+    MOTCUA_DATABASE_URL=postgresql+psycopg://... .venv/bin/python -m examples.full_dossier
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from connectors import register_all  # noqa: E402
-from engine import config, db, migrate  # noqa: E402
+from connectors import register_all
+from engine import config, db, migrate
 from engine.audit import events
-from engine.db import transaction  # noqa: E402
+from engine.db import transaction
 from engine.dossiers import runner
-from engine.dossiers.replay import replay  # noqa: E402
-from engine.models import Job  # noqa: E402
+from engine.dossiers.replay import replay
+from engine.models import Job
 from engine.procedures import procedures
-from engine.scenario.scenario import Clock, all_scenarios, drive  # noqa: E402
-from signing import OfficerSpec, init_pki  # noqa: E402
+from engine.scenario.scenario import Clock, all_scenarios, drive
+from signing import OfficerSpec, init_pki
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_full_dossier_example_drives_each_procedure_to_the_end(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "MOTCUA_DATABASE_URL"}
     env["MOTCUA_INSTANCE"] = str(tmp_path)
-    out = subprocess.run([sys.executable, str(ROOT / "examples" / "full_dossier.py")], env=env,
+    out = subprocess.run([sys.executable, "-m", "examples.full_dossier"], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=120, check=True).stdout
     for code in ("marital_status", "birth_registration", "construction_permit"):
         assert f"== {code}: {code} ==" in out
