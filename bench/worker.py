@@ -33,9 +33,8 @@ from sqlalchemy.engine import make_url
 
 from engine import db, migrate
 from engine.db import transaction
-from engine.dossiers import runner
-from engine.dossiers.notices import queue_notice
-from engine.models import Dossier, Job
+from engine.dossiers import runner, side_jobs
+from engine.models import Dossier, Job, JobKind
 from engine.outbox.worker import run_once
 from engine.procedures import operators, procedures
 from engine.procedures.bundle import load_bundle
@@ -79,8 +78,8 @@ def prepare(url: str, jobs: int, dossiers: int) -> None:
             ids.append(runner.submit(s, "quick_timer", app, actor="bench", at=START).id)
     with transaction(sessions) as s:
         for i in range(jobs):
-            queue_notice(s, s.get(Dossier, ids[i % dossiers]), "bench", str(i), "bench.noop",
-                         {}, START)
+            side_jobs.queue(s, s.get(Dossier, ids[i % dossiers]), JobKind.NOTICE, "bench.noop",
+                            f"bench/{i}", {}, START)
     engine.dispose()
 
 

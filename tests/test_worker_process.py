@@ -18,9 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.db import make_engine, session_factory, transaction
-from engine.dossiers import runner
-from engine.dossiers.notices import queue_notice
-from engine.models import Event, Job, Timer, utcnow
+from engine.dossiers import runner, side_jobs
+from engine.models import Event, Job, JobKind, Timer, utcnow
 from engine.outbox.worker import run_once
 from engine.procedures.operators import register, unregister
 
@@ -113,8 +112,8 @@ def test_timers_fire_through_a_running_worker_in_order_never_early(quick, db_url
 def test_killed_worker_job_is_retried_after_the_lease_and_completed_once(quick, db_url, tmp_path):
     dossier_id = _dossier(quick)
     with transaction(quick) as s:
-        job_id = queue_notice(s, s.get(runner.Dossier, dossier_id), "test", "k1", "test.block",
-                              {}, utcnow()).id
+        job_id = side_jobs.queue(s, s.get(runner.Dossier, dossier_id), JobKind.NOTICE,
+                                 "test.block", "test/k1", {}, utcnow()).id
     first = _worker(db_url, tmp_path, "--lease", "1.5", "--name", "first")
     _wait(lambda: _lines(tmp_path))
     first.send_signal(signal.SIGKILL)
@@ -144,8 +143,8 @@ def test_killed_worker_job_is_retried_after_the_lease_and_completed_once(quick, 
 def test_sigterm_finishes_the_job_in_hand(quick, db_url, tmp_path):
     dossier_id = _dossier(quick)
     with transaction(quick) as s:
-        job_id = queue_notice(s, s.get(runner.Dossier, dossier_id), "test", "k1", "test.block",
-                              {}, utcnow()).id
+        job_id = side_jobs.queue(s, s.get(runner.Dossier, dossier_id), JobKind.NOTICE,
+                                 "test.block", "test/k1", {}, utcnow()).id
     proc = _worker(db_url, tmp_path, "--grace", "20")
     _wait(lambda: _lines(tmp_path))
     proc.send_signal(signal.SIGTERM)
@@ -161,8 +160,8 @@ def test_sigterm_finishes_the_job_in_hand(quick, db_url, tmp_path):
 def test_sigterm_releases_the_job_in_hand_after_the_grace_period(quick, db_url, tmp_path):
     dossier_id = _dossier(quick)
     with transaction(quick) as s:
-        job_id = queue_notice(s, s.get(runner.Dossier, dossier_id), "test", "k1", "test.block",
-                              {}, utcnow()).id
+        job_id = side_jobs.queue(s, s.get(runner.Dossier, dossier_id), JobKind.NOTICE,
+                                 "test.block", "test/k1", {}, utcnow()).id
     proc = _worker(db_url, tmp_path, "--grace", "0.5")
     _wait(lambda: _lines(tmp_path))
     out = _stop(proc)
@@ -204,8 +203,8 @@ def test_two_workers_never_run_a_job_twice(quick, db_url, tmp_path, counting):
     now = utcnow()
     with transaction(quick) as s:
         for i in range(total):
-            queue_notice(s, s.get(runner.Dossier, dossiers[i % 10]), "test", f"n{i}",
-                         "test.count", {}, now)
+            side_jobs.queue(s, s.get(runner.Dossier, dossiers[i % 10]), JobKind.NOTICE,
+                            "test.count", f"test/n{i}", {}, now)
     reports = {}
 
     def work(name: str) -> None:

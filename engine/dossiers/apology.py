@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from ..audit import events
 from ..deadlines.calendar_store import load_calendar
 from ..errors import Conflict, InvalidInput
-from ..models import ApologySlip, Dossier, LateMark, utcnow
-from .notices import queue_notice
-from .runner import lock_dossier
+from ..models import ApologySlip, Dossier, JobKind, LateMark, utcnow
+from . import side_jobs
+from .runner import DEFAULT_MAX_ATTEMPTS, lock_dossier
 
 REASON_MAX = 2000
 
@@ -98,11 +98,12 @@ def issue_apology(session: Session, dossier_id: int, reason: str, new_appointmen
                                                        LateMark.slip_id.is_(None))):
         mark.slip_id = slip.id
     dossier.appointment_date = new_appointment
-    job = queue_notice(session, dossier, "late", str(number), "notify.send", {
+    job = side_jobs.queue(session, dossier, JobKind.NOTICE, side_jobs.NOTICE_OPERATOR,
+                          f"late/{number}", {
         "template": "late", "recipient": "applicant", "reason": text, "slip": number,
         "previous_appointment": previous.isoformat() if previous else None,
         "new_appointment": new_appointment.isoformat(), "officer": actor_name,
-    }, at)
+    }, at, max_attempts=DEFAULT_MAX_ATTEMPTS)
     slip.job_id = job.id
     events.append(session, dossier, "apology_issued", {
         "slip": number, "reason": text, "from": previous.isoformat() if previous else None,

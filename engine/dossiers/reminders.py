@@ -1,6 +1,6 @@
 """SLA reminders: shortly before a human task's due date, the officer who holds
 it (or, while nobody has claimed it, every officer of its role and department)
-is told once, through a notify.send notice job.
+is told once, through a notify.send side job (a reminder).
 
 "Shortly" is configurable (config.WorkerSettings): remind when fewer than
 `reminder_working_days` whole working days remain after today, or fewer than
@@ -21,9 +21,9 @@ from ..config import WorkerSettings
 from ..db import transaction
 from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.calendar_store import load_calendar
-from ..models import Dossier, HumanTask, SlaReminder, User, UserRole
-from .notices import queue_notice
-from .runner import lock_dossier
+from ..models import Dossier, HumanTask, JobKind, SlaReminder, User, UserRole
+from . import side_jobs
+from .runner import DEFAULT_MAX_ATTEMPTS, lock_dossier
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,9 @@ def _queue(session: Session, dossier: Dossier, task: HumanTask, calendar: Workin
                  "working_days_left": days_left(calendar, today, task.due_date),
                  "overdue": task.due_date < today},
     }
-    job = queue_notice(session, dossier, "reminder", task.workflow_task_id, "notify.send",
-                       params, now)
+    job = side_jobs.queue(session, dossier, JobKind.REMINDER, side_jobs.NOTICE_OPERATOR,
+                          f"reminder/{task.workflow_task_id}", params, now,
+                          max_attempts=DEFAULT_MAX_ATTEMPTS)
     session.add(SlaReminder(human_task_id=task.id, dossier_id=dossier.id, job_id=job.id,
                             recipient=kind, recipients=[p.username for p in people],
                             due_date=task.due_date, sent_at=now))

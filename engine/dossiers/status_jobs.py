@@ -1,9 +1,6 @@
 """What a status change owes the outside world, queued in the same transaction
-as the change: a notice to the applicant for the changes that matter to them,
-and a numbered update for the national portal.
-
-These jobs belong to no BPMN task ("detached"): the worker runs them like any
-other job, but their result does not go back to the workflow.
+as the change (side jobs, see side_jobs): a notice to the applicant for the
+changes that matter to them, and a numbered update for the national portal.
 """
 
 from __future__ import annotations
@@ -16,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from .. import config
 from .. import status as st
-from ..models import Dossier, Job, PortalUpdate, User
+from ..models import Dossier, Job, JobKind, PortalUpdate, User
+from . import side_jobs
+from .side_jobs import NOTICE_OPERATOR
 
-NOTICE_OPERATOR = "notify.send"
 SYNC_OPERATOR = "portal.sync"
 # The applicant hears about these statuses; reception and a moved appointment
 # date are found from the deadline events instead.
@@ -30,34 +28,6 @@ NOTICE_FOR_STATUS = {
 }
 # Portal channel codes: direct at the counter (1), online (2), by post (3).
 PORTAL_CHANNELS = {"counter": 1, "online": 2, "postal": 3}
-MAX_ATTEMPTS = 8
-
-
-def is_detached(job: Job) -> bool:
-    """A job no workflow task waits for: a status notice, a portal update, a reminder."""
-    return bool(job.payload.get("detached")) or job.workflow_task_id == ""
-
-
-def detached_job(dossier: Dossier, operator: str, key: str, params: dict[str, Any],
-                 data: dict[str, Any], at: datetime, max_attempts: int = MAX_ATTEMPTS) -> Job:
-    return Job(
-        dossier_id=dossier.id, workflow_task_id="", element_id=f"status:{operator}",
-        operator=operator, payload={"params": params, "data": data, "detached": True},
-        idempotency_key=key, status="pending", attempts=0, max_attempts=max_attempts,
-        next_attempt_at=at, created_at=at,
-    )
-
-
-def queue_notice(session: Session, dossier: Dossier, template: str, at: datetime,
-                 data: dict[str, Any] | None = None, **params: Any) -> Job:
-    """Queue a notice to the applicant outside the BPMN (e.g. an apology with a
-    new appointment date). The caller holds the dossier's lock."""
-    job = detached_job(
-        dossier, NOTICE_OPERATOR,
-        f"{dossier.code}/notice/{template}/{dossier.last_event_seq}",
-        {"template": template, "recipient": "applicant", **params}, data or {}, at)
-    session.add(job)
-    return job
 
 
 def on_input(session: Session, dossier: Dossier, procedure_code: str, previous: str, new: str,
@@ -84,7 +54,8 @@ def on_input(session: Session, dossier: Dossier, procedure_code: str, previous: 
             # the BPMN's own notice for the same event is enough
             if template in declared or template == last:
                 continue
-            queue_notice(session, dossier, template, at, _decision_data(input_data), **extra)
+            side_jobs.queue_notice(session, dossier, template, at, _decision_data(input_data),
+                                   **extra)
             last = template
     # The submission itself is news to the portal (1), even when the same input
     # already moved the dossier on (e.g. to a fee due, 6).
@@ -147,5 +118,5 @@ def _queue_portal_updates(session: Session, dossier: Dossier, procedure_code: st
         session.add(PortalUpdate(dossier_id=dossier.id, seq=seq, created_at=at, attempts=0,
                                  body=portal_body(dossier, procedure_code, status, at, seq)))
         if config.portal_sync_url():
-            session.add(detached_job(dossier, SYNC_OPERATOR, f"{dossier.code}/portal/{seq}",
-                                     {"seq": seq}, {}, at, max_attempts=MAX_ATTEMPTS))
+            side_jobs.queue(session, dossier, JobKind.PORTAL_UPDATE, SYNC_OPERATOR,
+                            f"portal/{seq}", {"seq": seq}, at)

@@ -8,7 +8,7 @@ from .calendar_day import CalendarDay
 from .delivery import DemoMail, DemoPortalReceipt, PortalUpdate, SentMessage, Shipment
 from .dossier import Dossier, DossierCodeCounter
 from .event import Event
-from .job import Incident, Job, Timer
+from .job import Incident, Job, JobKind, Timer
 from .payment import Payment, PaymentNotice, Refund
 from .procedure import Procedure, ProcedureVersion
 from .register import RegisterCounter, RegisterEntry
@@ -20,7 +20,7 @@ from .user import ApiToken, Delegation, User, UserRole
 
 __all__ = [
     "Attachment", "Draft", "Rating", "ApiToken", "Delegation", "Base", "utcnow", "CalendarDay", "Dossier", "DossierCodeCounter", "Event", "Incident",
-    "Job", "Timer", "Procedure", "ProcedureVersion", "HumanTask", "SigningGrant", "User", "UserRole",
+    "Job", "JobKind", "Timer", "Procedure", "ProcedureVersion", "HumanTask", "SigningGrant", "User", "UserRole",
     "DemoMail", "DemoPortalReceipt", "PortalUpdate", "SentMessage", "Shipment",
     "ApologySlip", "LateMark", "SlaReminder",
     "Payment", "PaymentNotice", "Refund",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
@@ -9,15 +10,32 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, JSONType, UTCDateTime, utcnow
 
 
+class JobKind(StrEnum):
+    """What a job is for. A `service` job is a workflow service task: its result is
+    fed back to the workflow. Every other kind is a side job (engine.dossiers.side_jobs)
+    that no workflow task waits for, whose result is only recorded: a `notice` to the
+    applicant, a deadline `reminder` to officers, a `portal_update` for the national
+    portal, the `refund` of a late payment."""
+
+    SERVICE = "service"
+    NOTICE = "notice"
+    REMINDER = "reminder"
+    PORTAL_UPDATE = "portal_update"
+    REFUND = "refund"
+
+
 class Job(Base):
-    """Outbox: a service task waiting for a worker. Written in the same
-    transaction as the state that reached it."""
+    """Outbox: work for the worker (see JobKind), written in the same transaction as
+    the state that reached it. A side job belongs to no workflow task: its
+    workflow_task_id is empty."""
 
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_claim", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default=JobKind.SERVICE.value,
+                                      server_default=JobKind.SERVICE.value)
     workflow_task_id: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(128))
     operator: Mapped[str] = mapped_column(String(64))

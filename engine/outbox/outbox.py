@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import events
 from ..db import is_postgres
-from ..dossiers import status_jobs
+from ..dossiers import side_jobs
 from ..dossiers.runner import complete_service, lock_dossier
 from ..errors import Conflict, NotFound
 from ..models import Incident, Job, utcnow
@@ -52,31 +52,16 @@ def claim_jobs(session: Session, worker: str, limit: int = 10, now: datetime | N
 def complete_job(session: Session, job_id: int, result: dict[str, Any],
                  now: datetime | None = None) -> Job:
     """Record a job's result and feed it to the workflow, in this transaction.
-    A notice (a job no workflow task waits for) is only recorded."""
+    A side job (no workflow task waits for it) is only recorded."""
     job = _get(session, job_id)
-    if status_jobs.is_detached(job):
-        _complete_detached(session, job, result, now or utcnow())
+    if side_jobs.is_side(job):
+        dossier = lock_dossier(session, job.dossier_id)
+        session.refresh(job)
+        side_jobs.complete(session, dossier, job, result, now or utcnow())
         return job
     complete_service(session, job, result, now)
     _record(session, job, "completed", result)
     return job
-
-
-def _complete_detached(session: Session, job: Job, result: dict[str, Any], now: datetime) -> None:
-    """A job no workflow waits for (a notice, a reminder, a portal update): record
-    its result; a notice also goes into the dossier's history."""
-    dossier = lock_dossier(session, job.dossier_id)
-    session.refresh(job)
-    if job.status not in ("running", "pending"):
-        return
-    job.status, job.result, job.finished_at = "done", result, now
-    if operators.recorder_for(job.operator) is not None:  # keeps its own records and events
-        _record(session, job, "completed", result)
-    elif job.operator != status_jobs.SYNC_OPERATOR:  # portal updates keep their own ledger
-        events.append(session, dossier, "notice_sent",
-                      {"job_id": job.id, "template": job.payload["params"].get("template"),
-                       "result": result}, f"operator:{job.operator}", now)
-    session.flush()
 
 
 def fail_job(session: Session, job_id: int, error: str, *, retryable: bool = True,

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from ..audit import events
 from ..deadlines.calendar import VIETNAM_TZ
-from ..dossiers import status_jobs
+from ..dossiers import side_jobs
 from ..dossiers.runner import get_dossier, lock_dossier
 from ..errors import Conflict, NotFound
-from ..models import Dossier, Job, Payment, PaymentNotice, Refund, utcnow
+from ..models import Dossier, Job, JobKind, Payment, PaymentNotice, Refund, utcnow
 from ..outbox.outbox import resume_job
 
 # IPN verdicts (the protocol's answer codes)
@@ -65,17 +65,6 @@ def payments_of(session: Session, dossier: Dossier) -> list[Payment]:
 def refunds_of(session: Session, dossier: Dossier) -> list[Refund]:
     return list(session.scalars(select(Refund).where(Refund.dossier_id == dossier.id)
                                 .order_by(Refund.id)))
-
-
-def paid_payment(session: Session, dossier: Dossier) -> Payment | None:
-    return session.scalar(select(Payment).where(
-        Payment.dossier_id == dossier.id, Payment.status.in_(("paid", "refunded")))
-        .order_by(Payment.id.desc()))
-
-
-def payable(session: Session, dossier: Dossier) -> bool:
-    """Whether the applicant can pay online now."""
-    return dossier.fee_amount > 0 and waiting_fee_job(session, dossier) is not None
 
 
 # -- fee.collect waiting ------------------------------------------------------------
@@ -201,10 +190,10 @@ def record_late(session: Session, dossier: Dossier, payment: Payment, word: Gate
         "fee_settled": f"phí, lệ phí đã được nộp trước đó (biên lai {settled_by})",
         "not_waiting": "hồ sơ không còn chờ nộp phí, lệ phí",
     }.get(why, "giao dịch đã bị hủy trước khi ngân hàng xác nhận")
-    session.add(status_jobs.detached_job(
-        dossier, "fee.refund", f"{dossier.code}/late-refund/{payment.reference}",
-        {"reason": reason}, {"payment": payment_result(payment)}, now))
-    status_jobs.queue_notice(session, dossier, LATE_NOTICE, now, amount=payment.amount)
+    side_jobs.queue(session, dossier, JobKind.REFUND, "fee.refund",
+                    f"late-refund/{payment.reference}", {"reason": reason}, now,
+                    {"payment": payment_result(payment)})
+    side_jobs.queue_notice(session, dossier, LATE_NOTICE, now, amount=payment.amount)
     session.flush()
     return f"late payment ({why}, was {was}): recorded, refund queued"
 
