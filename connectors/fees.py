@@ -9,8 +9,9 @@ fee.refund: money paid through the gateway goes back through the gateway's
 refund API, once per refund job (the refund reference is derived from the job's
 idempotency key and the gateway refuses to refund a reference twice); cash paid
 at the counter becomes a refund due at the counter. A late payment (confirmed by
-the gateway when the fee no longer needed it) is refunded the same way by a job
-that belongs to no workflow task (engine/payments/payments.py, `record_late`).
+the gateway when the fee no longer needed it) is refunded the same way by a side
+job of kind "refund" that no workflow task waits for (engine/payments/payments.py,
+`record_late`).
 """
 
 from __future__ import annotations

@@ -44,10 +44,6 @@ class Rendered:
     html: str
 
 
-def template_names() -> list[str]:
-    return sorted(p.stem for p in (TEMPLATES / "vi").glob("*.txt"))
-
-
 def render(name: str, lang: str, context: dict[str, Any]) -> Rendered:
     """The notice `name` in `lang` (Vietnamese when the language or the template is unknown)."""
     lang = lang if lang in LANGUAGES else "vi"

@@ -1,6 +1,7 @@
 """portal.sync: report status changes to the national public-service portal.
 
-Each status change is a numbered update (engine/dossiers/status_jobs.py). A job sends
+Each status change is a numbered update (engine/dossiers/status_jobs.py), sent by a
+side job of kind "portal_update" (engine/dossiers/side_jobs.py). A job sends
 every update of its dossier not yet acknowledged, in sequence order, and stops
 at the first that is not acknowledged: the portal never sees update n+1
 before update n, whichever job runs first or however often. An update counts
