@@ -125,7 +125,7 @@ class RevocationEntry:
 
 def _ski(cert_or_key: x509.Certificate | PrivateKey) -> x509.SubjectKeyIdentifier:
     public = cert_or_key.public_key()
-    return x509.SubjectKeyIdentifier.from_public_key(public)  # type: ignore[arg-type]
+    return x509.SubjectKeyIdentifier.from_public_key(public)
 
 
 def _build(
@@ -220,7 +220,8 @@ class LocalPki:
     def _read_state(self) -> dict[str, Any]:
         """pki.json as it is now: read every time, so that revocations made by another
         process (the CLI while the web app runs) are seen at once."""
-        return json.loads((self.folder / "pki.json").read_text(encoding="utf-8"))
+        state: dict[str, Any] = json.loads((self.folder / "pki.json").read_text(encoding="utf-8"))
+        return state
 
     @contextmanager
     def _changing_state(self) -> Iterator[dict[str, Any]]:

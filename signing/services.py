@@ -78,7 +78,7 @@ def pki_wsgi_app(folder: Path | str, *, loopback_only: bool = True) -> WsgiApp:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

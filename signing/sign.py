@@ -19,10 +19,12 @@ from datetime import datetime
 from enum import StrEnum
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign.fields import (
     SigFieldSpec,
     SigSeedSubFilter,
@@ -32,6 +34,7 @@ from pyhanko.sign.fields import (
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
 from pyhanko.sign.signers.pdf_cms import Signer
+from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.timestamps import TimeStamper
 
 from .blocking import run_blocking
@@ -112,11 +115,13 @@ class _PdfSignerAt(PdfSigner):
     """A PdfSigner whose signing time is given: the stamp, the signature dictionary
     (/M) and the CMS signing time then show the same second."""
 
-    def __init__(self, *args, signed_at: datetime, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, signed_at: datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._signed_at = signed_at
 
-    def init_signing_session(self, pdf_out, existing_fields_only=False):  # type: ignore[no-untyped-def]
+    def init_signing_session(
+        self, pdf_out: BasePdfFileWriter, existing_fields_only: bool = False
+    ) -> PdfSigningSession:
         session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
         session.system_time = self._signed_at
         return session
@@ -150,6 +155,7 @@ def reserve_signature_fields(pdf: bytes, boxes: list[SignatureBox]) -> bytes:
         if box.name in existing:
             raise SignatureFieldError(f"signature field {box.name!r} already exists")
         rect = box.box or default_box(writer.prev, box.page, len(existing))
+        # pyHanko types the box as ints but takes any number (points may be fractional).
         spec = SigFieldSpec(box.name, on_page=box.page, box=rect)  # type: ignore[arg-type]
         append_signature_field(writer, spec)
         existing.append(box.name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.content import ResourceType
@@ -85,7 +86,7 @@ class VietnameseStampStyle(BaseStampStyle):
     border_color: tuple[float, float, float] | None = field(default=RED)
 
     def create_stamp(
-        self, writer: BasePdfFileWriter, box: layout.BoxConstraints, text_params: dict
+        self, writer: BasePdfFileWriter, box: layout.BoxConstraints, text_params: dict[str, Any]
     ) -> VietnameseStamp:
         if self.text is None:
             raise ValueError("VietnameseStampStyle needs the stamp text")

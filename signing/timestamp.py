@@ -122,8 +122,10 @@ class TimestampAuthority:
             request = tsp.TimeStampReq.load(request_der)
             request.native  # noqa: B018 - force a full parse now
         except (ValueError, TypeError) as exc:
-            return _rejection("bad_data_format", f"malformed request: {exc}").dump()
-        return self.respond(request).dump()
+            refusal: bytes = _rejection("bad_data_format", f"malformed request: {exc}").dump()
+            return refusal
+        response: bytes = self.respond(request).dump()
+        return response
 
     def _sign(
         self, tst_info: bytes, digest: str, moment: datetime, with_certs: bool
@@ -184,7 +186,7 @@ class InProcessTimeStamper(TimeStamper):
     """A pyHanko timestamper that asks a `TimestampAuthority` in the same process."""
 
     def __init__(self, authority: TimestampAuthority):
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
         self.authority = authority
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
@@ -217,7 +219,12 @@ def http_timestamper(url: str, *, allow_remote: bool = False, timeout: int = 5) 
     return HTTPTimeStamper(url, timeout=timeout)
 
 
-def _plain(start_response: Callable[..., Any], status: str, text: str, extra=()) -> list[bytes]:
+def _plain(
+    start_response: Callable[..., Any],
+    status: str,
+    text: str,
+    extra: Iterable[tuple[str, str]] = (),
+) -> list[bytes]:
     body = text.encode()
     start_response(
         status,

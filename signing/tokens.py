@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from asn1crypto import cms, tsp
 from pyhanko.sign.timestamps import TimeStamper
@@ -25,7 +26,8 @@ class TokenCheck:
 
 def timestamp_token(timestamper: TimeStamper, sha256: bytes) -> bytes:
     """A DER TimeStampToken over the SHA-256 digest `sha256`."""
-    return run_blocking(timestamper.async_timestamp(sha256, "sha256")).dump()
+    token: bytes = run_blocking(timestamper.async_timestamp(sha256, "sha256")).dump()
+    return token
 
 
 def check_token(token: bytes, sha256: bytes, trust: TrustSettings) -> TokenCheck:
@@ -38,18 +40,21 @@ def check_token(token: bytes, sha256: bytes, trust: TrustSettings) -> TokenCheck
         imprint = info["message_imprint"]
         algorithm = imprint["hash_algorithm"]["algorithm"].native
         when = info["gen_time"].native
-    except Exception as exc:  # noqa: BLE001  (any malformed token is simply not valid)
+    except Exception as exc:  # any malformed token is simply not valid
         return TokenCheck(False, None, None, f"not a timestamp token ({exc.__class__.__name__})")
     if algorithm != "sha256" or imprint["hashed_message"].native != sha256:
         return TokenCheck(False, when, None, "the token is over other data")
 
-    async def validate() -> dict:
+    async def validate() -> dict[str, Any]:
         async with trust.context() as context:
-            return await validate_tst_signed_data(signed, context, lambda _: sha256)
+            checked: dict[str, Any] = await validate_tst_signed_data(
+                signed, context, lambda _: sha256
+            )
+            return checked
 
     try:
         status = run_blocking(validate())
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return TokenCheck(False, when, None, f"cannot be validated: {exc}")
     cert = status.get("signing_cert")
     tsa = cert.subject.human_friendly if cert is not None else None

@@ -30,15 +30,15 @@ from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import (
     EmbeddedPdfSignature,
-    KeyUsageConstraints,
     PdfSignatureStatus,
     SignatureCoverageLevel,
-    SignatureStatus,
     async_validate_pdf_signature,
     async_validate_pdf_timestamp,
 )
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko.sign.validation.status import SignatureStatus
 from pyhanko_certvalidator import CertificateValidator
 from pyhanko_certvalidator.errors import (
     ExpiredError,
