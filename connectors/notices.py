@@ -151,9 +151,10 @@ def officers(ctx: JobContext) -> tuple[list[Person], dict[str, Any]]:
     with transaction(ctx.sessions) as session:
         from engine.models import Dossier
 
-        dossier = session.scalar(select(Dossier).where(Dossier.code == ctx.dossier_code))
+        dossier_id = session.scalars(
+            select(Dossier.id).where(Dossier.code == ctx.dossier_code)).one()
         tasks = list(session.scalars(select(HumanTask).where(
-            HumanTask.dossier_id == dossier.id, HumanTask.state == "open",  # type: ignore[union-attr]
+            HumanTask.dossier_id == dossier_id, HumanTask.state == "open",
             HumanTask.role != "citizen").order_by(HumanTask.due_date, HumanTask.id)))
         people: dict[str, Person] = {}
         for task in tasks:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import InvalidToken
+from pyhanko.sign.signers import Signer
 
 from engine import config
 from engine.accounts.signing_grants import seal, unseal
@@ -83,7 +84,7 @@ def issue(agency: str, name: str) -> Path:
 
 
 @contextmanager
-def open_signer(agency: str) -> Iterator[object]:
+def open_signer(agency: str) -> Iterator[Signer]:
     """The agency's signer for the `with` block: on its token when it has one (the
     session closes afterwards), else from its PKCS#12 file."""
     if not has_key(agency):

@@ -18,6 +18,7 @@ from typing import Any
 
 from cryptography.x509.oid import NameOID
 from pyhanko.sign.signers import Signer
+from pyhanko.sign.timestamps import TimeStamper
 from sqlalchemy import select
 
 from engine import config
@@ -28,6 +29,7 @@ from engine.models import Dossier
 from engine.procedures.operators import JobContext, RetryableError, register
 from signing import (
     InProcessTimeStamper,
+    LocalPki,
     SigningLibraryError,
     http_timestamper,
     load_pkcs12,
@@ -49,7 +51,7 @@ def _dossier_id(ctx: JobContext) -> int:
         return session.scalars(select(Dossier.id).where(Dossier.code == ctx.dossier_code)).one()
 
 
-def timestamper(pki):  # type: ignore[no-untyped-def]
+def timestamper(pki: LocalPki) -> TimeStamper:
     url = config.tsa_url()
     return http_timestamper(url) if url else InProcessTimeStamper(timestamp_authority(pki))
 

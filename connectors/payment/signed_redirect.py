@@ -110,7 +110,7 @@ class SignedRedirectGateway:
             self.settings.api_url, data=json.dumps(body).encode("utf-8"), method="POST",
             headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 answer = json.loads(response.read().decode("utf-8"))
         except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
             raise GatewayError(f"gateway {body['vnp_Command']} failed: {exc}") from exc
