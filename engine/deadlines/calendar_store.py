@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import database_key
 from ..models import CalendarDay
 from .calendar import WorkingCalendar
 
@@ -20,7 +21,7 @@ _cache: dict[str, tuple[float, WorkingCalendar]] = {}
 
 
 def load_calendar(session: Session) -> WorkingCalendar:
-    key = str(session.get_bind().url)
+    key = database_key(session)
     cached = _cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
@@ -43,4 +44,4 @@ def set_day(session: Session, day: date, kind: str, note: str | None = None) -> 
     else:
         row.kind, row.note = kind, note
     session.flush()
-    _cache.pop(str(session.get_bind().url), None)
+    _cache.pop(database_key(session), None)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..db import database_key
 from ..errors import BundleInvalid, NotFound
 from ..models import Procedure as ProcedureRow
 from ..models import ProcedureVersion, utcnow
@@ -102,7 +103,7 @@ def deploy_path(session: Session, path: Path, deployed_by: str | None = None) ->
         for e in errors:
             for p in e.problems:
                 p.file = f"{e.context['procedure']}/{p.file}"
-        raise BundleInvalid(", ".join(e.context["procedure"] for e in errors), problems)
+        raise BundleInvalid(", ".join(str(e.context["procedure"]) for e in errors), problems)
     return [deploy(session, b, deployed_by) for b in bundles]
 
 
@@ -129,7 +130,7 @@ _keys: dict[tuple[str, int], tuple[str, str]] = {}
 
 def load_version(session: Session, version_id: int) -> Procedure:
     """The parsed procedure of a stored version (cached: versions never change)."""
-    where = (str(session.get_bind().url), version_id)
+    where = (database_key(session), version_id)
     key = _keys.get(where)
     if key is None:
         row = session.execute(
