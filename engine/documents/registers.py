@@ -6,7 +6,7 @@ issues never share one."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -118,8 +118,11 @@ def procedures_numbered_in(session: Session) -> dict[tuple[str, str], list[str]]
     return found
 
 
-def _filtered(query: Select[Any], agency: str | None, year: int | None,
-              register: str | None, visible: ColumnElement[bool] | None = None) -> Select[Any]:
+_Columns = TypeVarTuple("_Columns")
+
+
+def _filtered(query: Select[*_Columns], agency: str | None, year: int | None, register: str | None,
+              visible: ColumnElement[bool] | None = None) -> Select[*_Columns]:
     if visible is not None:
         query = query.where(visible)
     if agency:
