@@ -38,7 +38,7 @@ class RetryableError(Exception):
     """A handler failure worth retrying (a gateway timeout, a locked key)."""
 
 
-class AwaitingCallback(Exception):  # noqa: N818  (an outcome, not a failure)
+class AwaitingCallback(Exception):  # an outcome, not a failure: no "Error" in the name
     """Raised by a handler whose result comes later from an outside party (a payment
     gateway's notification, a cashier). The job waits, is not retried, and is
     completed by `outbox.resume_job`. `details` is kept on the job."""

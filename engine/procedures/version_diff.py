@@ -118,7 +118,7 @@ def _bpmn(files: dict[str, str]) -> tuple[dict[str, dict[str, str]], dict[str, d
         return {}, {}
     try:
         root = parse_xml_safely(text.encode(), BPMN_FILE)
-    except Exception:  # noqa: BLE001  (a stored version was valid; an unreadable one compares empty)
+    except Exception:  # a stored version was valid; an unreadable one compares empty
         return {}, {}
     lane_of = {ref.text.strip(): lane.get("name") or lane.get("id")
                for lane in root.iterfind(".//bpmn:lane", NS)
@@ -203,7 +203,7 @@ def _compare_described(before: dict[str, dict[str, str]],
         shown_as = new or old or {}
         label = shown_as.get("name") or shown_as.get("title") or ""
         if old is None or new is None:
-            shown = _said(new if old is None else old)
+            shown = _said(shown_as)
             changes.append(Change(key, "added" if old is None else "removed",
                                   None if old is None else shown,
                                   shown if old is None else None, label))
