@@ -1,42 +1,35 @@
 """Workflow state without its spec: the spec belongs to the procedure version,
-so each dossier's stored state holds only what changes."""
+so each dossier's stored state holds only what changes.
+
+A stored state names the serializer version it was written with; a state of any
+other version is refused rather than read as if it were this one."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
-from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer.default.event_definition import (
     TimerConditionalEventDefinitionConverter,
 )
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
+from ..errors import MotcuaError
 from .specs import ClockDateTimer, ClockDurationTimer, QueuedServiceTask
+from .spiff import StateOnlyWorkflowConverter
+
+# The one state format this engine reads and writes (SpiffWorkflow 3.2's).
+SERIALIZER_VERSION = "1.5"
 
 
-class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
-    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
+class UnknownStateFormat(MotcuaError):
+    """A stored workflow state written in a format this engine does not read."""
 
-    def from_dict(
-        self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None
-    ) -> BpmnWorkflow:
-        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-        self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return workflow
+    http_status = 500
 
 
 def _config() -> dict[Any, Any]:
@@ -49,15 +42,22 @@ def _config() -> dict[Any, Any]:
     return config
 
 
-_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config()))
-SERIALIZER_VERSION: str = _SERIALIZER.VERSION
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config()),
+                                     version=SERIALIZER_VERSION)
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
     return _SERIALIZER.serialize_json(workflow)
 
 
-def load_state(state: str, spec: Any, subprocess_specs: Any = None) -> BpmnWorkflow:
+def load_state(state: str, spec: Any, subprocess_specs: Any = None,
+               **context: object) -> BpmnWorkflow:
+    """Restore a stored state; `context` (a dossier code) goes into the error."""
     dct = json.loads(state)
-    _SERIALIZER.migrate(dct)
+    version = dct.pop(_SERIALIZER.VERSION_KEY, None)
+    if version != SERIALIZER_VERSION:
+        raise UnknownStateFormat(
+            f"stored workflow state has serializer_version {version!r}; "
+            f"this engine reads only {SERIALIZER_VERSION!r}",
+            serializer_version=version, **context)
     return _SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from .. import status as st
@@ -22,7 +22,7 @@ from ..audit.events import canonical_json
 from ..bpmn.clock import clock_at
 from ..bpmn.sandbox import make_script_engine
 from ..bpmn.serializer import dump_state, load_state
-from ..bpmn.specs import SERVICE_REQUEST, QueuedServiceTask, timer_due
+from ..bpmn.specs import QueuedServiceTask, service_request, timer_due
 from ..errors import Conflict, MotcuaError, NotFound, WorkflowError
 from ..procedures.bundle import Procedure, TaskInfo
 
@@ -89,8 +89,9 @@ class DossierMachine:
         return cls(procedure, workflow)
 
     @classmethod
-    def load(cls, procedure: Procedure, state: str) -> DossierMachine:
-        workflow = load_state(state, procedure.spec)
+    def load(cls, procedure: Procedure, state: str, **context: object) -> DossierMachine:
+        """Restore a stored state; `context` names the dossier if the state is refused."""
+        workflow = load_state(state, procedure.spec, **context)
         workflow.script_engine = SCRIPT_ENGINE
         return cls(procedure, workflow)
 
@@ -161,12 +162,7 @@ class DossierMachine:
             raise ValueError(f"unknown input kind {inp.kind!r}")
 
     def _task(self, task_id: str | None, element_id: str | None, state: TaskState) -> Any:
-        task = None
-        if task_id:
-            try:
-                task = self.workflow.get_task_from_id(UUID(task_id))
-            except Exception:
-                task = None
+        task = self._find(task_id) if task_id else None
         if task is None and element_id:
             candidates = [t for t in self.workflow.get_tasks(state=state)
                           if t.task_spec.bpmn_id == element_id]
@@ -193,8 +189,7 @@ class DossierMachine:
             out.closed.append((tid, "completed" if done else "cancelled"))
         for tid, task in s1.items():
             if tid not in s0:
-                params = task._get_internal_data(SERVICE_REQUEST) or {}
-                out.jobs.append((tid, self._info(task), params, dict(task.data)))
+                out.jobs.append((tid, self._info(task), service_request(task), dict(task.data)))
         out.jobs_dropped = [tid for tid in s0.keys() - s1.keys()
                             if (t := self._find(tid)) is None or t.state != TaskState.COMPLETED]
         for tid, task in t1.items():
@@ -210,9 +205,11 @@ class DossierMachine:
         return out
 
     def _find(self, task_id: str) -> Any:
+        """The task, or None once the workflow has dropped it (a cancelled branch or
+        subprocess). Any other error is not a cancellation and goes up."""
         try:
             return self.workflow.get_task_from_id(UUID(task_id))
-        except Exception:
+        except TaskNotFoundException:
             return None
 
     def _status(self, users: dict[str, Any], services: dict[str, Any], previous: str,

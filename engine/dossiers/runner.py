@@ -155,7 +155,7 @@ def complete_task(
     if row.form:
         forms.check(procedure.form_validator(row.form), data, dossier=dossier.code,
                     task=row.element_id)
-    machine = DossierMachine.load(procedure, dossier.state)
+    machine = DossierMachine.load(procedure, dossier.state, dossier=dossier.code)
     inp = Input("task_completed", at, actor, element_id=row.element_id,
                 task_id=row.workflow_task_id, data=data)
     payload: dict[str, Any] = {"element_id": row.element_id, "task_id": row.workflow_task_id,
@@ -177,7 +177,7 @@ def complete_service(session: Session, job: Job, result: dict[str, Any],
     if job.status == "cancelled":
         raise Conflict("job was cancelled", dossier=dossier.code, job=job.id)
     procedure = load_version(session, dossier.procedure_version_id)
-    machine = DossierMachine.load(procedure, dossier.state)
+    machine = DossierMachine.load(procedure, dossier.state, dossier=dossier.code)
     at = at or utcnow()
     inp = Input("service_completed", at, f"operator:{job.operator}", element_id=job.element_id,
                 task_id=job.workflow_task_id, data=result)
@@ -195,7 +195,7 @@ def fire_timer(session: Session, timer: Timer, at: datetime | None = None) -> Do
     if timer.status != "pending":
         return dossier
     procedure = load_version(session, dossier.procedure_version_id)
-    machine = DossierMachine.load(procedure, dossier.state)
+    machine = DossierMachine.load(procedure, dossier.state, dossier=dossier.code)
     at = max(at or utcnow(), timer.due_at)
     inp = Input("timer_fired", at, "timer", element_id=timer.element_id,
                 task_id=timer.workflow_task_id)
