@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -20,7 +21,7 @@ from engine.errors import MotcuaError
 from engine.models.base import ID_MAX
 from signing.services import pki_wsgi_app
 
-from . import formats, i18n
+from . import formats, i18n, unit_of_work
 from .extensions import babel, csrf, limiter, login_manager
 from .identity import load_session_user
 from .nul_characters import refuse_nul_in_forms
@@ -71,8 +72,14 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+class App(Flask):
+    def dispatch_request(self) -> ResponseReturnValue:
+        """Every route, HTML or API, as one unit of work (web.unit_of_work)."""
+        return unit_of_work.run(super().dispatch_request)
+
+
 def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
-    app = Flask(__name__)
+    app = App(__name__)
     app.url_map.converters["int"] = IdConverter
     app.config.update(
         SECRET_KEY=_secret_key(),
@@ -97,17 +104,12 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
 
     app.before_request(refuse_nul_in_forms)
 
+    # What the route committed is stored; closing discards anything else (the writes of
+    # a request refused before its route ran).
     @app.teardown_request
     def close_session(exc: BaseException | None) -> None:
         db = g.pop("db", None)
-        if db is None:
-            return
-        try:
-            if exc is None and not g.get("rollback"):
-                db.commit()
-            else:
-                db.rollback()
-        finally:
+        if db is not None:
             db.close()
 
     i18n.compile_catalogs()
@@ -127,13 +129,11 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
 
     @app.errorhandler(MotcuaError)
     def domain_error(exc: MotcuaError):  # type: ignore[no-untyped-def]
-        g.rollback = True
         return error_response(exc.http_status, str(exc.message), getattr(exc, "errors", None),
                               exc.context)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
-        g.rollback = True
         return error_response(400, gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ "
                                            "(CSRF). Vui lòng tải lại trang và thử lại."))
 
@@ -143,7 +143,6 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
 
     @app.errorhandler(500)
     def server_error(exc):  # type: ignore[no-untyped-def]
-        g.rollback = True
         return error_response(500, gettext("Lỗi hệ thống. Thao tác chưa được thực hiện; "
                                            "vui lòng thử lại sau."))
 

@@ -76,5 +76,5 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
 
 
 def db():  # type: ignore[no-untyped-def]
-    """The request's database session (committed when the request succeeds)."""
+    """The request's database session (committed when the route returns: web.unit_of_work)."""
     return g.db

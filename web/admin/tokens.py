@@ -11,6 +11,7 @@ from engine.accounts import accounts
 from engine.errors import Conflict, InvalidInput
 
 from ..identity import db
+from ..unit_of_work import attempt
 from . import bp
 
 
@@ -22,7 +23,8 @@ def tokens():  # type: ignore[no-untyped-def]
     error: str | None = None
     if request.method == "POST":
         try:
-            _, created = accounts.create_api_token(db(), user, request.form.get("name", ""))
+            with attempt():
+                _, created = accounts.create_api_token(db(), user, request.form.get("name", ""))
         except InvalidInput:
             error = gettext("Đặt tên cho khóa (1–100 ký tự), ví dụ: phần mềm một cửa của phường.")
         except Conflict:

@@ -15,6 +15,7 @@ from engine.models import HumanTask, User, utcnow
 
 from ..identity import db, require_role
 from ..paging import page_number
+from ..unit_of_work import attempt
 from . import bp
 from .departments import known_departments
 from .labels import ROLE_LABELS
@@ -50,10 +51,11 @@ def new_user():  # type: ignore[no-untyped-def]
         errors.update(role_errors)
         if not errors:
             try:
-                user = accounts.create_user(
-                    db(), form["username"].strip().lower(), form["full_name"].strip(),
-                    form["password"], pairs, email=form.get("email", "").strip() or None,
-                    phone=form.get("phone", "").strip() or None, by=current_user.username)
+                with attempt():
+                    user = accounts.create_user(
+                        db(), form["username"].strip().lower(), form["full_name"].strip(),
+                        form["password"], pairs, email=form.get("email", "").strip() or None,
+                        phone=form.get("phone", "").strip() or None, by=current_user.username)
             except Conflict:
                 errors["username"] = gettext("Tên đăng nhập đã có người dùng.")
             else:
@@ -77,7 +79,8 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
         status = 400
         if not errors:
             try:
-                accounts.set_roles(db(), user, pairs, by=current_user.username)
+                with attempt():
+                    accounts.set_roles(db(), user, pairs, by=current_user.username)
             except Conflict:
                 errors["roles"] = gettext("Phải còn ít nhất một quản trị viên đang hoạt động.")
                 status = 409

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -19,6 +19,7 @@ from engine.procedures.bundle_zip import bundle_from_zip
 from engine.procedures.version_diff import compare
 
 from ..identity import db, require_role
+from ..unit_of_work import attempt
 from . import DEPLOYERS, VIEWERS, bp
 from .diagram import diagram_svg
 
@@ -127,11 +128,11 @@ def deploy() -> Response | tuple[str, int]:
             bundle = bundle_from_zip(data)
             register_all()
             s = db()
-            result = procedures.deploy(s, bundle, current_user.username)
+            with attempt():
+                result = procedures.deploy(s, bundle, current_user.username)
         except BundleInvalid as invalid:
             problems = [str(p) for p in invalid.problems]
     if problems:
-        g.rollback = True
         return render_template("analyst/deploy_refused.html", problems=problems), 400
     if result.created:
         version = s.scalar(select(ProcedureVersion).join(ProcedureVersion.procedure).where(

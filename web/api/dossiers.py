@@ -17,7 +17,7 @@ from engine.procedures import procedures
 
 from ..i18n import select_locale
 from ..identity import db
-from ..submission import Incomplete, my_draft, submit_draft
+from ..submission import my_draft, submit_draft
 from . import bp
 from .auth import api_actor
 from .drafts import applicant, application_fields
@@ -67,12 +67,8 @@ def submit_dossier():  # type: ignore[no-untyped-def]
         assert procedure is not None
         procedures.latest_version(db(), procedure)  # an unknown procedure is not found
         draft_id = drafts.save_draft(db(), owner, procedure, application, channel).id
-    try:
-        dossier, created = submit_draft(db(), draft_id, owner, select_locale())
-    except Incomplete:
-        db().rollback()  # the draft made for an application given whole goes too
-        raise
+    # Incomplete: raised, so the draft made for an application given whole goes too.
+    dossier, created = submit_draft(db(), draft_id, owner, select_locale())
     result = dossier_detail(db(), dossier)
-    db().commit()  # stored before the client hears 201
     location = url_for("api.get_dossier", code=dossier.code)
     return result, 201 if created else 200, {"Location": location}

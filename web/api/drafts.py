@@ -82,7 +82,6 @@ def create_draft():  # type: ignore[no-untyped-def]
     procedures.latest_version(db(), procedure)  # an unknown procedure is not found
     draft = drafts.save_draft(db(), owner, procedure, application, channel)
     body = draft_json(db(), draft)
-    db().commit()
     return body, 201, {"Location": url_for("api.get_draft", draft_id=draft.id)}
 
 
@@ -99,7 +98,6 @@ def update_draft(draft_id: int) -> dict[str, Any]:
     draft = _open(my_draft(db(), draft_id, owner))
     drafts.save_draft(db(), owner, draft.procedure_code, application, channel, draft.id)
     result = draft_json(db(), draft)
-    db().commit()
     return result
 
 
@@ -126,7 +124,6 @@ def upload_attachment(draft_id: int):  # type: ignore[no-untyped-def]
     attachment = store_upload(db(), upload, field="file", document_code=code,
                               uploaded_by=owner, draft_id=draft.id)
     body = attachment_json(attachment)
-    db().commit()
     return body, 201
 
 
@@ -137,6 +134,5 @@ def delete_attachment(draft_id: int, attachment_id: int):  # type: ignore[no-unt
     if found is None or found.draft_id != draft.id or found.dossier_id is not None:
         raise NotFound(gettext("Không tìm thấy tệp."), attachment=attachment_id)
     db().delete(found)
-    db().commit()
     return "", 204
 

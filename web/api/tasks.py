@@ -61,5 +61,4 @@ def complete_task(task_id: int) -> dict[str, Any]:
                                task=task.id) from None
         raise
     result = dossier_detail(db(), done.dossier)
-    db().commit()  # stored before the client hears 200
     return result

@@ -16,6 +16,7 @@ from ..extensions import limiter
 from ..formats import vn_datetime
 from ..identity import Actor, db
 from ..redirects import local_path
+from ..unit_of_work import attempt
 
 bp = Blueprint("auth", __name__)
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
@@ -38,6 +39,8 @@ def login():  # type: ignore[no-untyped-def]
         try:
             user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""))
         except LoginRefused as refused:
+            # Not in attempt(): the refused attempt counts toward the lock, and this page
+            # returns (401) rather than raising, so web.unit_of_work commits the count.
             if refused.reason == "locked":
                 error = gettext("Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. "
                                 "Vui lòng thử lại sau %(time)s.", time=vn_datetime(refused.until))
@@ -80,9 +83,11 @@ def register():  # type: ignore[no-untyped-def]
             errors["password2"] = gettext("Mật khẩu nhập lại không khớp.")
         if not errors:
             try:
-                user = create_user(db(), username, form["full_name"].strip(), password,
-                                   [("citizen", "*")], email=form.get("email", "").strip() or None,
-                                   phone=form["phone"].strip(), id_number=form["id_number"])
+                with attempt():
+                    user = create_user(db(), username, form["full_name"].strip(), password,
+                                       [("citizen", "*")],
+                                       email=form.get("email", "").strip() or None,
+                                       phone=form["phone"].strip(), id_number=form["id_number"])
             except Conflict:
                 errors["username"] = gettext("Tên đăng nhập đã có người dùng.")
             else:

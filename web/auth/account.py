@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
@@ -13,6 +13,7 @@ from engine.errors import InvalidInput
 from engine.models import User
 
 from ..identity import db
+from ..unit_of_work import attempt
 from . import bp, contact_messages
 
 
@@ -53,9 +54,9 @@ def password() -> Response | tuple[str, int]:
     if new != request.form.get("password2"):
         return _page(form, {"password2": gettext("Mật khẩu nhập lại không khớp.")}, 400)
     try:
-        accounts.change_password(db(), me, request.form.get("current", ""), new)
+        with attempt():
+            accounts.change_password(db(), me, request.form.get("current", ""), new)
     except InvalidInput as invalid:
-        g.rollback = True
         messages = {"current": gettext("Mật khẩu hiện tại không đúng."),
                     "password": gettext("Mật khẩu tối thiểu %(n)d ký tự.",
                                         n=accounts.MIN_PASSWORD)}

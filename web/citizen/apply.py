@@ -22,6 +22,7 @@ from ..i18n import select_locale
 from ..identity import db, require_role
 from ..schema_form import fields, flat_values, parse
 from ..submission import Incomplete, my_draft, submission_problems, submit_draft
+from ..unit_of_work import attempt
 from .blueprint import bp
 from .data_view import rows
 from .files import by_document, store_uploads, upload_field
@@ -163,7 +164,9 @@ def review(draft_id: int) -> Response | str:
 @require_role("citizen")
 def submit(draft_id: int) -> Response:
     try:
-        dossier, created = submit_draft(db(), draft_id, current_user.username, select_locale())
+        with attempt():
+            dossier, created = submit_draft(db(), draft_id, current_user.username,
+                                            select_locale())
     except Incomplete:
         draft = my_draft(db(), draft_id, current_user.username)
         flash(gettext("Hồ sơ chưa đầy đủ. Vui lòng bổ sung các mục được đánh dấu."))

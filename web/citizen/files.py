@@ -16,6 +16,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.models import Attachment, Dossier
 
 from ..identity import db, require_role
+from ..unit_of_work import attempt
 from ..uploads import store_upload
 from .blueprint import bp
 from .procedure_info import Document
@@ -39,9 +40,10 @@ def store_uploads(session: Session, files: MultiDict, document_codes: list[str],
             if not upload or not upload.filename:
                 continue  # no file chosen
             try:
-                store_upload(session, upload, field=field, document_code=code,
-                             uploaded_by=current_user.username, draft_id=draft_id,
-                             dossier_id=dossier_id, purpose=purpose)
+                with attempt():
+                    store_upload(session, upload, field=field, document_code=code,
+                                 uploaded_by=current_user.username, draft_id=draft_id,
+                                 dossier_id=dossier_id, purpose=purpose)
             except InvalidInput as refused:
                 for key, reasons in refused.errors.items():
                     errors.setdefault(key, []).extend(reasons)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from engine.procedures.procedures import load_version
 from ..access import check_dossier_visible, today
 from ..formats import vn_date
 from ..identity import db, require_role
+from ..unit_of_work import attempt
 from . import OFFICER_ROLES, bp
 from .procedure_info import localized
 
@@ -88,15 +89,12 @@ def issue(code: str) -> Response | tuple[str, int]:
         return _form_page(dossier, form, {"new_appointment": gettext(
             "Chọn ngày hẹn trả kết quả mới.")}, 400)
     try:
-        slip = issue_apology(s, dossier.id, form["reason"], new_date,
-                             actor=current_user.username, actor_name=current_user.full_name)
+        with attempt():
+            slip = issue_apology(s, dossier.id, form["reason"], new_date,
+                                 actor=current_user.username, actor_name=current_user.full_name)
     except InvalidInput as invalid:
-        g.rollback = True
-        s.rollback()
         return _form_page(get_dossier(s, code), form, _errors(invalid), 400)
     except Conflict:
-        g.rollback = True
-        s.rollback()
         return _form_page(get_dossier(s, code), form, {"general": gettext(
             "Hồ sơ đã có kết quả hoặc chưa được tiếp nhận: không cần phiếu xin lỗi.")}, 409)
     flash(gettext("Đã lập phiếu xin lỗi; ngày hẹn trả kết quả mới là %(date)s. Người nộp hồ sơ "
@@ -110,14 +108,13 @@ def mark(code: str) -> Response:
     s = db()
     dossier = _visible(code)
     try:
-        mark_late(s, dossier.id, request.form.get("reason", ""), actor=current_user.username)
+        with attempt():
+            mark_late(s, dossier.id, request.form.get("reason", ""), actor=current_user.username)
         flash(gettext("Đã đánh dấu hồ sơ sẽ trễ hạn. Lập phiếu xin lỗi và hẹn lại ngày trả kết "
                       "quả trước khi xử lý tiếp."))
     except InvalidInput:
-        g.rollback = True
         flash(gettext("Ghi rõ lý do hồ sơ sẽ trễ hạn (ít nhất 5 ký tự)."))
     except Conflict:
-        g.rollback = True
         flash(gettext("Hồ sơ đã có kết quả hoặc chưa được tiếp nhận."))
     return redirect(url_for("officer.dossier", code=code))
 

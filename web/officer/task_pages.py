@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -24,6 +24,7 @@ from ..form_errors import refusal_messages
 from ..formats import vn_datetime
 from ..i18n import select_locale
 from ..identity import db, require_role
+from ..unit_of_work import attempt
 from . import OFFICER_ROLES, bp
 from .dossier_view import dossier_context
 from .people import ClaimedByOther, actor_name, authority, full_names
@@ -93,10 +94,10 @@ def claim(task_id: int) -> Response:
                       name=actor_name(full_names(s, [holder]), holder)))
     else:
         try:
-            claim_task(s, task.id, current_user.username)
+            with attempt():
+                claim_task(s, task.id, current_user.username)
             flash(gettext("Bạn đã nhận xử lý việc này."))
         except Conflict:
-            g.rollback = True
             flash(gettext("Việc này không còn chờ xử lý."))
     return redirect(url_for("officer.task", task_id=task.id))
 
@@ -108,10 +109,10 @@ def release(task_id: int) -> Response:
     task = find_task(s, task_id)
     _who_acts(task)
     try:
-        release_task(s, task.id, current_user.username)
+        with attempt():
+            release_task(s, task.id, current_user.username)
         flash(gettext("Đã trả lại việc để người khác nhận."))
     except Conflict:
-        g.rollback = True
         flash(gettext("Chỉ người đã nhận việc mới trả lại được."))
     return redirect(url_for("officer.task", task_id=task.id))
 
@@ -127,34 +128,27 @@ def complete(task_id: int) -> Response | tuple[str, int]:
     data = schema_form.parse(schema, request.form)
     values = schema_form.flat_values(data)
     try:
-        done = task_completion.complete(s, current_user, task, data,
-                                        passphrase=request.form.get("signing_passphrase", ""))
+        with attempt():
+            done = task_completion.complete(s, current_user, task, data,
+                                            passphrase=request.form.get("signing_passphrase", ""))
     except task_completion.ClaimedByColleague as claimed:
-        g.rollback = True
         return _page(task, values=values, status=409, problem=claimed.message)
     except task_completion.SigningRefused as refused:
-        g.rollback = True
         field = "signing_passphrase" if refused.passphrase_at_fault else None
         return _page(task, values=values, status=400, problem=refused.message,
                      errors={field: [refused.message]} if field else None)
     except InvalidInput as invalid:
-        g.rollback = True
-        s.rollback()
         validator = procedure.form_validator(task.form) if task.form in procedure.forms else None
         errors = refusal_messages(validator, data, invalid.errors, select_locale())
         return _page(find_task(s, task_id), values=values, errors=errors,
                      status=400, problem=gettext("Biểu mẫu còn lỗi, vui lòng kiểm tra các trường "
                                                  "được đánh dấu."))
     except SlipRequired:
-        g.rollback = True
-        s.rollback()
         return _page(find_task(s, task_id), values=values, status=409, problem=Markup(gettext(
             "Hồ sơ %(code)s đã quá hạn: cần <a href=\"%(url)s\">lập phiếu xin lỗi và hẹn lại ngày "
             "trả kết quả</a> trước khi hoàn thành bước này.", code=escape(dossier.code),
             url=url_for("officer.apology_form", code=dossier.code))))
     except Conflict:
-        g.rollback = True
-        s.rollback()
         task = find_task(s, task_id)
         if task.state == "completed":
             names = full_names(s, [task.completed_by])

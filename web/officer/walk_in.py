@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -19,6 +19,7 @@ from .. import schema_form
 from ..form_errors import field_messages, refusal_messages
 from ..i18n import select_locale
 from ..identity import db, require_role
+from ..unit_of_work import attempt
 from ..uploads import read_upload
 from . import bp
 from .procedure_info import localized
@@ -100,14 +101,14 @@ def walk_in(procedure_code: str) -> Response | tuple[str, int]:
     if errors:
         return _form_page(procedure, schema_form.flat_values(data), errors, 400)
     who = current_user.username
-    draft = save_draft(s, who, procedure_code, data, channel="counter")
-    for code, content, media_type, filename in files:
-        add_attachment(s, uploaded_by=who, document_code=code, filename=filename,
-                       media_type=media_type, data=content, draft_id=draft.id)
     try:
-        dossier = submit_draft(s, draft.id, who, actor=who, applicant_user=None)
+        with attempt():  # a refused application leaves no draft behind
+            draft = save_draft(s, who, procedure_code, data, channel="counter")
+            for code, content, media_type, filename in files:
+                add_attachment(s, uploaded_by=who, document_code=code, filename=filename,
+                               media_type=media_type, data=content, draft_id=draft.id)
+            dossier = submit_draft(s, draft.id, who, actor=who, applicant_user=None)
     except InvalidInput as invalid:
-        g.rollback = True
         return _form_page(procedure, schema_form.flat_values(data),
                           refusal_messages(validator, data, invalid.errors, lang), 400)
     flash(gettext("Đã tạo hồ sơ %(code)s (nộp trực tiếp). Bước kiểm tra, tiếp nhận hồ sơ sẽ "

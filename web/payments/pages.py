@@ -68,6 +68,7 @@ def returned() -> tuple[str, int]:
                         "return checked" if verdict == "ok" else "bad signature or unknown reference",
                         notice.reference, request.remote_addr, utcnow())
     if verdict != "ok" or payment is None:
+        # Returned, not raised: the refused notice logged above is committed with the 400.
         return render_template("payments/returned.html", outcome="invalid", payment=None,
                                dossier=None), 400
     if notice.success and payment.status == "pending":
