@@ -13,13 +13,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..models import Dossier, Event
+from .event_types import INPUT_TYPES as INPUT_TYPES  # replay reads them here
+from .event_types import MACHINE_TYPES as MACHINE_TYPES
 
 GENESIS = "0" * 64
-
-# Events that are inputs: replay feeds exactly these back to the workflow.
-INPUT_TYPES = frozenset({"submitted", "task_completed", "service_completed", "timer_fired"})
-# Events the workflow itself produces in answer to an input; replay compares them.
-MACHINE_TYPES = frozenset({"task_created", "job_queued", "timer_set", "status_changed", "checkpoint"})
 
 
 def canonical_json(value: Any) -> str:

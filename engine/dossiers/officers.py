@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import account_log, events
+from ..audit.event_types import EventType
 from ..errors import Conflict, NotFound
 from ..models import Delegation, Dossier, HumanTask, utcnow
 from .runner import lock_dossier
@@ -26,7 +27,7 @@ def claim_task(session: Session, task_id: int, actor: str, at: datetime | None =
         raise Conflict(f"task already claimed by {task.assignee}", task=task_id)
     at = at or utcnow()
     task.assignee, task.claimed_at = actor, at
-    events.append(session, dossier, "task_claimed", {"element_id": task.element_id, "task": task.id},
+    events.append(session, dossier, EventType.TASK_CLAIMED, {"element_id": task.element_id, "task": task.id},
                   actor, at)
     return task
 
@@ -40,7 +41,7 @@ def release_task(session: Session, task_id: int, actor: str, at: datetime | None
     if task.assignee != actor:
         raise Conflict("only the officer who claimed a task can release it", task=task_id)
     task.assignee, task.claimed_at = None, None
-    events.append(session, dossier, "task_released", {"element_id": task.element_id, "task": task.id},
+    events.append(session, dossier, EventType.TASK_RELEASED, {"element_id": task.element_id, "task": task.id},
                   actor, at or utcnow())
     return task
 
@@ -48,14 +49,14 @@ def release_task(session: Session, task_id: int, actor: str, at: datetime | None
 def record_view(session: Session, dossier_id: int, actor: str, at: datetime | None = None) -> None:
     """An officer opened the dossier: answerable later as 'who has looked at it'."""
     dossier = lock_dossier(session, dossier_id)
-    events.append(session, dossier, "viewed", {}, actor, at or utcnow())
+    events.append(session, dossier, EventType.VIEWED, {}, actor, at or utcnow())
 
 
 def viewers(session: Session, dossier: Dossier) -> list[tuple[str, datetime]]:
     from ..models import Event
 
     return [(e.actor, e.at) for e in session.scalars(
-        select(Event).where(Event.dossier_id == dossier.id, Event.type == "viewed").order_by(Event.seq))]
+        select(Event).where(Event.dossier_id == dossier.id, Event.type == EventType.VIEWED).order_by(Event.seq))]
 
 
 def delegate(session: Session, delegator: str, deputy: str, start: date, end: date,

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ..audit import events
+from ..audit.event_types import EventType
 from ..errors import Conflict, NotFound
 from ..models import Dossier, Shipment, utcnow
 from .runner import lock_dossier
@@ -39,7 +40,7 @@ def mark_delivered(session: Session, shipment_id: int, actor: str,
         raise Conflict(f"shipment already marked delivered by {shipment.delivered_by}",
                        dossier=dossier.code, shipment=shipment.tracking_number)
     shipment.status, shipment.delivered_at, shipment.delivered_by = "delivered", at, actor
-    events.append(session, dossier, "shipment_delivered",
+    events.append(session, dossier, EventType.SHIPMENT_DELIVERED,
                   {"tracking_number": shipment.tracking_number, "carrier": shipment.carrier},
                   actor, at)
     session.flush()

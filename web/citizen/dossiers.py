@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from engine.audit import events
+from engine.audit.event_types import EventType
 from engine.documents import blobs
 from engine.dossiers import drafts
 from engine.errors import NotFound
@@ -72,7 +73,7 @@ def result_documents(dossier: Dossier) -> list[dict[str, str]]:
     media: dict[str, str] = {}
     published: list[str] = []
     for event in events.history(db(), dossier.id):
-        if event.type != "service_completed":
+        if event.type != EventType.SERVICE_COMPLETED:
             continue
         data = event.payload.get("data") or {}
         if isinstance(data.get("document"), str) and data.get("media_type"):

@@ -9,12 +9,13 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.audit.event_types import EventType
 from engine.models import Dossier, Event, HumanTask
 from engine.procedures import procedures
 
+from ..event_words import request_of
 from ..schema_form import Field, fields
 from .procedure_info import Document, documents
-from .timeline import request_of
 
 OTHER_DOCUMENT = "khac"
 
@@ -41,7 +42,7 @@ def open_citizen_task(session: Session, dossier: Dossier) -> HumanTask | None:
 def last_request(session: Session, dossier: Dossier) -> str | None:
     """The newest supplement request an officer wrote for the applicant."""
     for event in session.scalars(select(Event).where(
-            Event.dossier_id == dossier.id, Event.type == "task_completed")
+            Event.dossier_id == dossier.id, Event.type == EventType.TASK_COMPLETED)
             .order_by(Event.seq.desc())):
         text = request_of(event)
         if text:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.audit.event_types import EventType
 from engine.deadlines.calendar_store import load_calendar
 from engine.dossiers.drafts import attachments_of
 from engine.models import Dossier, Event, HumanTask, utcnow
@@ -38,7 +39,7 @@ def _decision(data: dict[str, Any]) -> str | None:
 def decision_events(session: Session, dossier: Dossier, values: frozenset[str]) -> list[Event]:
     """task_completed events whose decision is one of values, oldest first."""
     found = session.scalars(select(Event).where(Event.dossier_id == dossier.id,
-                                                Event.type == "task_completed").order_by(Event.seq))
+                                                Event.type == EventType.TASK_COMPLETED).order_by(Event.seq))
     return [e for e in found if _decision((e.payload or {}).get("data") or {}) in values]
 
 
@@ -96,7 +97,7 @@ def receipt(session: Session, dossier: Dossier, procedure: Procedure) -> Receipt
 
 def _submitter(session: Session, dossier: Dossier) -> str | None:
     return session.scalar(select(Event.actor).where(Event.dossier_id == dossier.id,
-                                                    Event.type == "submitted"))
+                                                    Event.type == EventType.SUBMITTED))
 
 
 @dataclass
