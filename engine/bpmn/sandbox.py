@@ -17,7 +17,7 @@ from functools import lru_cache
 from types import CodeType
 from typing import Any
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -108,13 +108,15 @@ class SandboxPolicy(RestrictingNodeTransformer):
     def visit_Assign(self, node: ast.Assign) -> Any:
         result = super().visit_Assign(node)
         for assign in result if isinstance(result, list) else [result]:
-            assign.value = _call("_sized_", assign.value)
+            if isinstance(assign, ast.Assign):
+                assign.value = _call("_sized_", assign.value)
         return result
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> Any:
-        node = super().visit_NamedExpr(node)
-        node.value = _call("_sized_", node.value)
-        return node
+        result = super().visit_NamedExpr(node)
+        if isinstance(result, ast.NamedExpr):
+            result.value = _call("_sized_", result.value)
+        return result
 
 
 def check_source(source: str, mode: str) -> list[str]:
@@ -167,7 +169,7 @@ def evaluate(source: str, data: dict[str, Any]) -> Any:
     code = compile_checked(source.strip(), "eval")
     budget = Budget()
     with budget.active():
-        value = eval(code, _namespace(budget, data))  # noqa: S307 - compiled by the sandbox policy
+        value = eval(code, _namespace(budget, data))
     budget.size(value)
     plain(value, "the expression's value")
     return value
@@ -180,7 +182,7 @@ def execute(source: str, data: dict[str, Any], external: dict[str, Any] | None =
     budget = Budget()
     namespace = _namespace(budget, {**(external or {}), **data})
     with budget.active():
-        exec(code, namespace)  # noqa: S102 - compiled by the sandbox policy
+        exec(code, namespace)
     changed: dict[str, Any] = {}
     for name, value in namespace.items():
         if name.startswith("_") or (external and name in external and value is external[name]):

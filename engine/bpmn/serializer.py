@@ -47,7 +47,8 @@ _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config())
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    return _SERIALIZER.serialize_json(workflow)
+    state: str = _SERIALIZER.serialize_json(workflow)
+    return state
 
 
 def load_state(state: str, spec: Any, subprocess_specs: Any = None,

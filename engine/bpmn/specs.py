@@ -42,7 +42,8 @@ def service_request(task: Any) -> dict[str, Any]:
 
 def _due_from_duration(expression: str, start: datetime) -> datetime:
     parsed = TimerEventDefinition.parse_iso_duration(expression)
-    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+    due: datetime = start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+    return due
 
 
 def _fired_by_clock(task: Any, due: str) -> bool:

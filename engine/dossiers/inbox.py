@@ -169,7 +169,7 @@ def _order(columns: Any, filters: Filters) -> list[ColumnElement[Any]]:
 
 
 def _page_query(scope: Scope, filters: Filters, tab: str, today: date, soon_until: date,
-                page: int, versions: list[int]) -> Select[Any]:
+                page: int, versions: list[int]) -> Select[*tuple[Any, ...]]:
     """The rows of one page. With several queues, each queue is read in order
     from the index up to the page's end and the short lists merged, instead of
     sorting everything the queues hold."""
