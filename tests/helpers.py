@@ -95,3 +95,27 @@ def context(sessions, code: str, operator: str, key: str, data=None, params=None
                      "submitted_at": d.submitted_at, "received_at": d.received_at,
                      "appointment_date": d.appointment_date},
             settings=version.settings, files=version.files, sessions=sessions)
+
+
+def received_long_ago(sessions: sessionmaker[Session], days: int = 30) -> str:
+    """A marital-status dossier (the processes/ bundles deployed) submitted and received
+    `days` ago, now waiting at the specialist's review: overdue."""
+    from datetime import timedelta
+
+    from engine.models import utcnow
+    from engine.scenario.scenario import all_scenarios
+
+    from .conftest import PROCESSES
+
+    with transaction(sessions) as s:
+        procedures.deploy_path(s, PROCESSES, "test")
+    then = utcnow() - timedelta(days=days)
+    with transaction(sessions) as s:
+        code = runner.submit(s, "marital_status", all_scenarios()["marital_status"].application,
+                             actor="congdan", applicant_user="congdan", at=then).code
+    work(sessions, then)
+    complete(sessions, code, "reception", {"reception_decision": "receive", "giay_to_da_nhan":
+                                           ["to_khai", "giay_to_nhan_than"]},
+             actor="tiepnhan", when=then)
+    work(sessions, then)
+    return code

@@ -3,35 +3,15 @@ the desk issues the apology slip and prints it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from engine.db import transaction
-from engine.dossiers import runner
-from engine.models import utcnow
-from engine.procedures import procedures
-from engine.scenario.scenario import all_scenarios
-
-from .conftest import DEMO_PASSWORD, PROCESSES
-from .helpers import complete, work
-
-SCENARIO = all_scenarios()["marital_status"]
-RECEIVE = {"reception_decision": "receive", "giay_to_da_nhan": ["to_khai", "giay_to_nhan_than"]}
+from .conftest import DEMO_PASSWORD
+from .helpers import received_long_ago
 
 
 @pytest.fixture
 def overdue(sessions, people):
-    with transaction(sessions) as s:
-        procedures.deploy_path(s, PROCESSES, "test")
-    then = utcnow() - timedelta(days=30)
-    with transaction(sessions) as s:
-        code = runner.submit(s, "marital_status", SCENARIO.application, actor="congdan",
-                             applicant_user="congdan", at=then).code
-    work(sessions, then)
-    complete(sessions, code, "reception", RECEIVE, actor="tiepnhan", when=then)
-    work(sessions, then)
-    return code
+    return received_long_ago(sessions)
 
 
 def sign_in(browser, live_server, username):

@@ -18,7 +18,7 @@ from engine.procedures import procedures
 from engine.scenario.scenario import all_scenarios
 
 from .conftest import PROCESSES, csrf_token, login
-from .helpers import complete, task, work
+from .helpers import complete, received_long_ago, task, work
 
 SCENARIO = all_scenarios()["marital_status"]
 RECEIVE = {"reception_decision": "receive", "giay_to_da_nhan": ["to_khai", "giay_to_nhan_than"]}
@@ -26,17 +26,7 @@ RECEIVE = {"reception_decision": "receive", "giay_to_da_nhan": ["to_khai", "giay
 
 @pytest.fixture
 def overdue(sessions, people):
-    """A marital-status dossier received 30 days ago, waiting at the specialist's review."""
-    with transaction(sessions) as s:
-        procedures.deploy_path(s, PROCESSES, "test")
-    then = utcnow() - timedelta(days=30)
-    with transaction(sessions) as s:
-        code = runner.submit(s, "marital_status", SCENARIO.application, actor="congdan",
-                             applicant_user="congdan", at=then).code
-    work(sessions, then)
-    complete(sessions, code, "reception", RECEIVE, actor="tiepnhan", when=then)
-    work(sessions, then)
-    return code
+    return received_long_ago(sessions)
 
 
 def _post(client, path, data, token_from):
