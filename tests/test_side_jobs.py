@@ -64,8 +64,9 @@ def test_each_job_has_its_kind_and_a_side_job_is_only_recorded(mini):
         outbox.complete_job(s, portal.id, {"acked": [1]}, T0)
         outbox.complete_job(s, reminder.id, {"sent": True}, T0)  # a second time: nothing
         assert (reminder.status, portal.status) == ("done", "done")
-        assert [(e.type, e.payload["template"]) for e in s.scalars(
-            select(Event).where(Event.type == "notice_sent"))] == [("notice_sent", "reminder")]
+        assert [(e.type, e.payload["template"], e.payload["kind"]) for e in s.scalars(
+            select(Event).where(Event.type == "notice_sent"))] == [
+            ("notice_sent", "reminder", "reminder")]
 
 
 def test_a_service_job_is_not_queued_as_a_side_job(mini):

@@ -265,10 +265,9 @@ def _marked_late(event: Event, reading: Reading) -> Told:
 
 
 def _notice_sent(event: Event, reading: Reading) -> Told:
-    kind = event.payload.get("kind")
-    if kind == "reminder":
+    if event.payload.get("kind") == "reminder":
         return Told(gettext("Đã nhắc cán bộ xử lý trước hạn"))
-    if kind == "late":
+    if event.payload.get("template") == "late":
         return Told(gettext("Đã gửi thông báo hẹn lại ngày trả kết quả cho người nộp"))
     return Told(gettext("Đã gửi thông báo"))
 

@@ -62,7 +62,7 @@ class EventType(StrEnum):
     INCIDENT_RETRIED = "incident_retried"
     """{incident, job_id}"""
     NOTICE_SENT = "notice_sent"
-    """{job_id, template, result}"""
+    """{job_id, kind (the job kind: notice or reminder), template, result}"""
     SHIPMENT_DELIVERED = "shipment_delivered"
     """{tracking_number, carrier}"""
 

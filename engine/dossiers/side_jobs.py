@@ -65,8 +65,9 @@ def complete(session: Session, dossier: Dossier, job: Job, result: dict[str, Any
     job.status, job.result, job.finished_at = "done", result, at
     if job.kind in TELLING:
         events.append(session, dossier, "notice_sent",
-                      {"job_id": job.id, "template": job.payload["params"].get("template"),
-                       "result": result}, f"operator:{job.operator}", at)
+                      {"job_id": job.id, "kind": str(job.kind),
+                       "template": job.payload["params"].get("template"), "result": result},
+                      f"operator:{job.operator}", at)
     recorder = operators.recorder_for(job.operator)
     if recorder is not None:
         recorder(session, job, "completed", result)
