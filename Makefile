@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
-	$(BIN)/python bench/engine_steps.py
+	$(BIN)/python -m bench.engine_steps
 
 clean:
 	rm -rf $(VENV) instance/*.db instance/*.db-*

@@ -10,7 +10,7 @@ completed, or a service job's result fed back (claim + completion). Service
 tasks get canned answers in both runs, so the connectors' own work (rendering,
 signing, sending) is not in these figures.
 
-    .venv/bin/python bench/engine_steps.py [--n 200] [--procedure marital_status] [--repeat 3]
+    .venv/bin/python -m bench.engine_steps [--n 200] [--procedure marital_status] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -19,27 +19,24 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from connectors import register_all  # noqa: E402
-from engine import db, migrate  # noqa: E402
-from engine.db import transaction  # noqa: E402
+from connectors import register_all
+from engine import db, migrate
+from engine.db import transaction
 from engine.dossiers import runner
-from engine.outbox.outbox import claim_jobs, complete_job  # noqa: E402
-from engine.outbox.worker import _context  # noqa: E402
+from engine.outbox.outbox import claim_jobs, complete_job
+from engine.outbox.worker import _context
 from engine.procedures import operators, procedures
-from engine.procedures.bundle import load_bundle  # noqa: E402
-from engine.scenario.scenario import Scenario, open_task  # noqa: E402
+from engine.procedures.bundle import load_bundle
+from engine.scenario.scenario import Scenario, open_task
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("MOTCUA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -19,6 +19,7 @@ made in-process.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import statistics
 import tempfile
@@ -103,7 +104,7 @@ def _sign_for(seconds: float) -> int:
 def _certificate_html() -> str:
     from engine.procedures.bundle_templates import bundle_environment
 
-    scenario = __import__("json").loads(
+    scenario = json.loads(
         (ROOT / "examples" / "scenarios" / "marital_status.json").read_text(encoding="utf-8"))
     source = (ROOT / "processes" / "marital_status" / "templates" / "certificate.html").read_text(
         encoding="utf-8")
@@ -113,7 +114,7 @@ def _certificate_html() -> str:
         procedure={"agency_name_vi": "Ủy ban nhân dân phường Hoàn Kiếm", "locality_vi": "Hoàn Kiếm"},
         decision={"nguoi_ky": "Lê Quang Hải", "chuc_vu_nguoi_ky": "pho_chu_tich",
                   "ngay_ky": "2026-11-23"},
-        qr_data_uri="")
+        numbering=None, qr_data_uri="")
 
 
 def main() -> None:
