@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from engine.db import database_key
 from engine.dossiers.officers import delegators_for, record_view
 from engine.dossiers.runner import get_dossier
 from engine.errors import Forbidden
@@ -77,7 +78,7 @@ _DESKS: dict[tuple[str, int], dict[str, set[int]]] = {}
 
 def _versions_received_at(session: Session, desks: set[str]) -> list[int]:
     newest = session.scalar(select(func.max(ProcedureVersion.id))) or 0
-    key = (str(session.get_bind().url), newest)
+    key = (database_key(session), newest)
     by_desk = _DESKS.get(key)
     if by_desk is None:
         by_desk = {}

@@ -250,7 +250,8 @@ def worker(once: bool, poll: float | None, batch: int | None, lease: float | Non
     from engine.outbox.worker_loop import WorkerLoop
 
     settings = config.worker_settings()
-    given = {"poll_seconds": poll, "batch": batch, "lease_seconds": lease, "grace_seconds": grace}
+    given: dict[str, Any] = {"poll_seconds": poll, "batch": batch, "lease_seconds": lease,
+                             "grace_seconds": grace}
     settings = dataclasses.replace(settings, **{k: v for k, v in given.items() if v is not None})
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

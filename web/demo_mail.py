@@ -64,11 +64,14 @@ def parts(raw: bytes) -> tuple[Any, str, str | None, list[tuple[str, str, bytes]
     message = BytesParser(policy=policy.default).parsebytes(raw)
     text_part = message.get_body(preferencelist=("plain",))
     html_part = message.get_body(preferencelist=("html",))
-    attachments = [(a.get_filename() or f"tep-{i + 1}", a.get_content_type(),
-                    a.get_payload(decode=True) or b"")
-                   for i, a in enumerate(message.iter_attachments())]
-    return (message, text_part.get_content() if text_part else "",
-            html_part.get_content() if html_part else None, attachments)
+    attachments: list[tuple[str, str, bytes]] = []
+    for i, part in enumerate(message.iter_attachments()):
+        payload = part.get_payload(decode=True)
+        attachments.append((part.get_filename() or f"tep-{i + 1}", part.get_content_type(),
+                            payload if isinstance(payload, bytes) else b""))
+    text: str = text_part.get_content() if text_part else ""
+    html: str | None = html_part.get_content() if html_part else None
+    return message, text, html, attachments
 
 
 def addresses(value: str | None) -> list[str]:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -13,10 +15,12 @@ from signing.tokens import TokenCheck, check_token
 
 from .verification import trust
 
+Proof = TypeVar("Proof", SealProof, AccountSealProof)
+
 
 @dataclass(frozen=True)
-class SealVerdict:
-    proof: SealProof | AccountSealProof
+class SealVerdict(Generic[Proof]):
+    proof: Proof
     token: TokenCheck
 
     @property
@@ -24,16 +28,16 @@ class SealVerdict:
         return self.proof.intact and self.token.valid
 
 
-def seal_verdicts(session: Session, dossier: Dossier) -> list[SealVerdict]:
+def seal_verdicts(session: Session, dossier: Dossier) -> list[SealVerdict[SealProof]]:
     return _with_tokens(seal_proofs(session, dossier))
 
 
-def account_seal_verdicts(session: Session) -> list[SealVerdict]:
+def account_seal_verdicts(session: Session) -> list[SealVerdict[AccountSealProof]]:
     """Each seal taken over the account log, checked the same way."""
     return _with_tokens(account_seal_proofs(session))
 
 
-def _with_tokens(proofs: list[SealProof] | list[AccountSealProof]) -> list[SealVerdict]:
+def _with_tokens(proofs: Sequence[Proof]) -> list[SealVerdict[Proof]]:
     settings = trust()
     return [SealVerdict(proof, check_token(proof.token, bytes.fromhex(proof.root), settings)
                         if settings else TokenCheck(False, None, None, "no trust roots configured"))

@@ -73,7 +73,8 @@ def visible_dossiers(session: Session, actor: Actor) -> Select[Any]:
     return query.where(or_(*conditions))
 
 
-def open_tasks(session: Session, actor: Actor) -> tuple[Select[Any], dict[str | None, set[tuple[str, str]]]]:
+def open_tasks(session: Session, actor: Actor
+               ) -> tuple[Select[HumanTask, str], dict[str | None, set[tuple[str, str]]]]:
     """Open tasks for the roles and departments the actor holds (or acts for), and the
     applicant's own tasks; with the role sets keyed by whom the actor acts for."""
     acting = roles_acting_for(session, actor)

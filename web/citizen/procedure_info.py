@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext
@@ -35,7 +36,7 @@ class ProcedureCard:
     fees: list[tuple[str, str, int]]  # (channel, label, amount)
     per_unit: tuple[int, str] | None  # (amount, per what)
     documents: list[Document]
-    legal_basis: list[str] = field(default_factory=list)
+    legal_basis: list[str] = dataclasses.field(default_factory=list)
     result_name: str | None = None
     version: int = 0
 

@@ -3,8 +3,10 @@ of the leaders who delegated to them today."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import render_template, request, url_for
 from flask_babel import get_locale
@@ -39,14 +41,18 @@ def due_class(due: date | None, day: date, soon_until: date) -> str:
     return "due-soon" if due <= soon_until else ""
 
 
+def _choice(value: str | None, allowed: Collection[str], default: str) -> str:
+    return value if value is not None and value in allowed else default
+
+
 def _filters() -> Filters:
     args = request.args
     return Filters(
-        tab=args.get("tab") if args.get("tab") in TABS else "all",
+        tab=_choice(args.get("tab"), TABS, "all"),
         procedure=args.get("procedure") or None,
         status=args.get("status") if args.get("status") in STATUS_NAMES else None,
         due=args.get("due") if args.get("due") in DUE_FILTERS else None,
-        sort=args.get("sort") if args.get("sort") in SORTS else "due",
+        sort=_choice(args.get("sort"), SORTS, "due"),
         descending=args.get("dir") == "desc",
         page=page_number(),
     )
@@ -82,7 +88,7 @@ def inbox_view() -> str:
 
     def inbox_url(**changes: object) -> str:
         """This page with some parameters changed; empty ones left out."""
-        wanted = {**args, "page": 1, **changes}
+        wanted: dict[str, Any] = {**args, "page": 1, **changes}
         return url_for("officer.inbox", **{k: v for k, v in wanted.items() if v not in ("", None)})
 
     return render_template("officer/inbox.html", result=result, rows=rows, args=args,
