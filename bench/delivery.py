@@ -35,12 +35,12 @@ def free_port() -> int:
 
 
 class Sink:
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         return "250 OK"
 
 
 class Ack(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         data = json.dumps({"ack": True, "seq": body["seq"]}).encode()
         self.send_response(200)

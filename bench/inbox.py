@@ -193,7 +193,7 @@ def main() -> None:
         with admin.connect() as conn:
             name = f"motcua_bench_inbox_{uuid.uuid4().hex[:8]}"
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 — PostgreSQL is optional here
+    except Exception as exc:  # PostgreSQL is optional here
         print(f"\nPostgreSQL not reachable ({type(exc).__name__}); skipped")
         return
     try:

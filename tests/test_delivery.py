@@ -42,13 +42,13 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], object, bytes]] = []
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.endswith("@refuse.vn"):
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content
         self.messages.append((list(envelope.rcpt_tos),
                               BytesParser(policy=policy.default).parsebytes(raw), raw))

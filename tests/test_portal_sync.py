@@ -37,7 +37,7 @@ class Portal:
         portal = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 portal.received.append(body)
                 portal.keys.append(self.headers["Idempotency-Key"])

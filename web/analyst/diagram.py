@@ -31,7 +31,7 @@ def diagram_svg(files: dict[str, str], marks: dict[str, str] | None = None,
         return None
     try:
         root = parse_xml_safely(text.encode(), BPMN_FILE)
-    except Exception:  # noqa: BLE001  (an unreadable stored diagram is simply not drawn)
+    except Exception:  # an unreadable stored diagram is simply not drawn
         return None
     elements = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
     shapes = root.findall(".//bpmndi:BPMNShape", DI)

@@ -106,7 +106,7 @@ def _notify(tmn: str, ref: str, result: dict[str, str]) -> str:
     secret = merchants()[tmn]
     url = f"{ipn_url()}?{p.signed_query(result, secret)}"
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=10) as response:
             answer = json.loads(response.read().decode("utf-8"))
         text = f"{answer.get('RspCode')} {answer.get('Message')}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
