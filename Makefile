@@ -15,14 +15,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/motcua demo
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/lint-imports --no-cache
+test: lint
 	$(BIN)/python -m pytest
 
+# Style, the import layers, types, and no repeated block of ten lines or more.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy --strict engine signing connectors
+	$(BIN)/mypy web
+	$(BIN)/pylint --disable=all --enable=duplicate-code --min-similarity-lines=10 \
+	  --ignore=migrations --score=n engine connectors signing web bench examples tests
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.engine_steps
