@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import config
 from engine.audit.seals import make_seal
+from engine.deadlines.calendar import VIETNAM_TZ as VIETNAM
 from engine.models import AuditSeal
 from signing import load_pki
 from signing.tokens import timestamp_token
 
 from .sign import timestamper
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 log = logging.getLogger(__name__)
 
 

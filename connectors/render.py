@@ -10,13 +10,13 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import jinja2
 import segno
 
 from engine import config
 from engine.db import transaction
+from engine.deadlines.calendar import VIETNAM_TZ as VIETNAM
 from engine.documents import blobs
 from engine.documents.registers import number_for
 from engine.procedures.bundle_templates import bundle_environment
@@ -25,7 +25,6 @@ from engine.procedures.operators import JobContext, register
 
 from .pdf import SEAL_ANCHOR, SIGNER_ANCHOR, RenderError, html_to_pdf
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 _env = bundle_environment()
 
 

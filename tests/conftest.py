@@ -136,9 +136,9 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 def at(text_: str) -> datetime:
     """An aware datetime from 'YYYY-MM-DD HH:MM' in Vietnam time."""
-    from zoneinfo import ZoneInfo
+    from engine.deadlines.calendar import VIETNAM_TZ
 
-    local = datetime.strptime(text_, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    local = datetime.strptime(text_, "%Y-%m-%d %H:%M").replace(tzinfo=VIETNAM_TZ)
     return local.astimezone(UTC)
 
 

@@ -16,6 +16,7 @@ from connectors.audit_seal import seal_now
 from engine import config
 from engine.accounts.accounts import create_user
 from engine.db import transaction
+from engine.deadlines.calendar import VIETNAM_TZ
 from engine.models import Dossier, ProcedureVersion, User, utcnow
 from engine.outbox.worker import run_once
 from engine.outbox.worker_loop import daily_duties, hourly_duties
@@ -131,7 +132,7 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
     scheduler.add_job(lambda: hourly_duties(sessions), "interval", hours=1, max_instances=1,
                       coalesce=True, next_run_time=datetime.now(UTC))
     scheduler.add_job(lambda: daily_duties(sessions), "cron", hour=1, minute=0,
-                      timezone="Asia/Ho_Chi_Minh", max_instances=1, coalesce=True)
+                      timezone=VIETNAM_TZ, max_instances=1, coalesce=True)
     scheduler.start()
     url = f"http://{host}:{port}/"
     click.echo(f"\nServing {url}  (worker in-process: jobs and timers every 2 s, deadline reminders hourly; Ctrl-C to stop)")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale
 
+from engine.deadlines.calendar import VIETNAM_TZ as VN
 from engine.status import PORTAL_STATUS_NAMES, STATUS_NAMES, portal_code
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def vn_date(value: date | datetime | None) -> str:

@@ -14,10 +14,10 @@ import hmac
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote_plus
-from zoneinfo import ZoneInfo
+
+from engine.deadlines.calendar import VIETNAM_TZ as VIETNAM
 
 VERSION = "2.1.0"
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SIGNATURE_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")
 
 # vnp_ResponseCode of a payment, as the payer should read it.

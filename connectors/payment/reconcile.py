@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import transaction
+from engine.deadlines.calendar import VIETNAM_TZ as VIETNAM
 from engine.models import Payment
 from engine.payments import payments
 
@@ -16,7 +16,6 @@ from . import current_gateway
 from .gateway import GatewayError, PaymentGateway
 
 log = logging.getLogger("motcua.payments")
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def reconcile_day(session: Session, day: date, gateway: PaymentGateway | None = None,
