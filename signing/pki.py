@@ -356,26 +356,6 @@ class LocalPki:
                 }
         return IssuedOfficer(slug, cert, p12_path, crt_path)
 
-    def issue_expired_officer(
-        self, name: str, organisation: str, passphrase: str, **options: Any
-    ) -> IssuedOfficer:
-        """An officer whose certificate was valid for 60 days and expired yesterday (tests)."""
-        end = now_utc() - timedelta(days=1)
-        return self.issue_officer(
-            name,
-            organisation,
-            passphrase,
-            not_before=end - timedelta(days=60),
-            not_after=end,
-            **options,
-        )
-
-    def issue_untrusted_officer(
-        self, name: str, organisation: str, passphrase: str, **options: Any
-    ) -> IssuedOfficer:
-        """An officer issued by a second root that no trust setting names (tests)."""
-        return self.issue_officer(name, organisation, passphrase, issuer=UNTRUSTED_ROOT, **options)
-
     def officer(self, slug: str) -> IssuedOfficer:
         """A trusted officer issued earlier, by slug."""
         crt = self.folder / "officers" / f"{slug}.crt"

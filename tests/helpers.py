@@ -119,3 +119,22 @@ def received_long_ago(sessions: sessionmaker[Session], days: int = 30) -> str:
              actor="tiepnhan", when=then)
     work(sessions, then)
     return code
+
+
+def issue_expired_officer(pki: Any, name: str, organisation: str, passphrase: str,
+                          **options: Any) -> Any:
+    """An officer of the local PKI whose certificate was valid for 60 days and expired
+    yesterday."""
+    from datetime import UTC, timedelta
+
+    end = datetime.now(UTC) - timedelta(days=1)
+    return pki.issue_officer(name, organisation, passphrase, not_before=end - timedelta(days=60),
+                             not_after=end, **options)
+
+
+def issue_untrusted_officer(pki: Any, name: str, organisation: str, passphrase: str,
+                            **options: Any) -> Any:
+    """An officer issued by the local PKI's second root, which no trust setting names."""
+    from signing.pki import UNTRUSTED_ROOT
+
+    return pki.issue_officer(name, organisation, passphrase, issuer=UNTRUSTED_ROOT, **options)

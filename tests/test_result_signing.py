@@ -30,7 +30,7 @@ from signing import OfficerSpec, init_pki, load_pki, verify_pdf
 from signing.certs import fingerprint
 
 from .conftest import PROCESSES, SIGNING_PASSPHRASE, csrf_token, login
-from .helpers import work
+from .helpers import issue_expired_officer, work
 
 SCENARIO = all_scenarios()["marital_status"]
 IN_CI = bool(os.environ.get("CI"))
@@ -200,7 +200,7 @@ def test_a_revoked_certificate_does_not_sign(deployed, own_pki):
 
 def test_an_expired_certificate_does_not_sign(deployed, own_pki):
     (own_pki.folder / "officers" / "lanhdao.p12").unlink()
-    own_pki.issue_expired_officer("Lê Quang Hải", "UBND phường Hoàn Kiếm", SIGNING_PASSPHRASE,
+    issue_expired_officer(own_pki, "Lê Quang Hải", "UBND phường Hoàn Kiếm", SIGNING_PASSPHRASE,
                                   slug="lanhdao", key_type="ec-p256")
     code = drive(deployed, SCENARIO, "approve")
     job = _jobs(deployed, code, "result.sign")[0]

@@ -63,6 +63,7 @@ from signing.trust import TrustSettings, trust_from_files
 from signing.verify import Verdict, verify_pdf
 from signing.vntime import format_vn, now_utc
 
+from .helpers import issue_expired_officer, issue_untrusted_officer
 from .softhsm import token_with_key
 
 IN_CI = bool(os.environ.get("CI"))
@@ -422,9 +423,8 @@ def test_revocation_after_a_timestamped_signature_keeps_it_valid(env: Env):
 
 @needs_font
 def test_expired_certificate_is_reported_unless_a_timestamp_predates_expiry(env: Env):
-    issued = env.pki.issue_expired_officer(
-        "Võ Hết Hạn", ORG, "mat-khau-het-han", key_type="ec-p256"
-    )
+    issued = issue_expired_officer(env.pki, "Võ Hết Hạn", ORG, "mat-khau-het-han",
+                                   key_type="ec-p256")
     signer = load_pkcs12(issued.pkcs12_path, "mat-khau-het-han")
     late = sign_pdf(env.pdf, signer, level="B-B").pdf
     report = verify_pdf(late, env.trust)
@@ -443,9 +443,8 @@ def test_expired_certificate_is_reported_unless_a_timestamp_predates_expiry(env:
 
 @needs_font
 def test_certificate_from_an_untrusted_root_is_reported(env: Env):
-    issued = env.pki.issue_untrusted_officer(
-        "Người Lạ", "Cơ quan không rõ", "mat-khau-nguoi-la", key_type="ec-p256"
-    )
+    issued = issue_untrusted_officer(env.pki, "Người Lạ", "Cơ quan không rõ", "mat-khau-nguoi-la",
+                                     key_type="ec-p256")
     signer = load_pkcs12(issued.pkcs12_path, "mat-khau-nguoi-la")
     signed = sign_pdf(env.pdf, signer, level="B-T", timestamper=env.tsa).pdf
     report = verify_pdf(signed, env.trust)
