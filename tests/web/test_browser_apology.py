@@ -1,0 +1,60 @@
+"""In a real browser: the specialist meets an overdue dossier, is refused, and
+the desk issues the apology slip and prints it."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..conftest import DEMO_PASSWORD
+from ..helpers import received_long_ago
+
+
+@pytest.fixture
+def overdue(sessions, people):
+    return received_long_ago(sessions)
+
+
+def sign_in(browser, live_server, username):
+    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="vi-VN")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+            and not m.text.startswith("Failed to load resource") else None)
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main button:has-text('Đăng nhập')")
+    page.click("header nav a:text-is('Hộp việc')")
+    return page, errors
+
+
+def test_issuing_an_apology_slip(browser, live_server, overdue, screens):
+    code = overdue
+    page, errors = sign_in(browser, live_server, "chuyenvien")
+    row = page.locator(f"tr:has(code:text-is('{code}'))")
+    assert "Hồ sơ quá hạn" in row.inner_text()
+    screens.shot(page, "inbox-overdue")
+    row.locator("a:has-text('Thẩm định')").click()
+    page.fill("[name=y_kien_tham_dinh]", "Hồ sơ đã đầy đủ.")
+    page.select_option("[name=tinh_trang_hon_nhan_xac_nhan]", "chua_dang_ky_ket_hon")
+    page.fill("[name=noi_dung_xac_nhan]", "Chưa đăng ký kết hôn với ai")
+    page.click("button.decision:text-is('Duyệt')")
+    alert = page.locator("div.alert[role=alert]").first.inner_text()
+    assert f"Hồ sơ {code} đã quá hạn" in alert
+    screens.shot(page, "task-refused")
+
+    page, errors2 = sign_in(browser, live_server, "tiepnhan")
+    page.goto(f"{live_server}/can-bo/ho-so/{code}")
+    page.click("a.button:has-text('Lập phiếu xin lỗi')")
+    assert "Lập phiếu xin lỗi và hẹn lại ngày trả kết quả" in page.inner_text("h1")
+    page.fill("[name=reason]", "Cần xác minh thêm thông tin cư trú tại địa phương khác.")
+    new_date = page.input_value("[name=new_appointment]")  # the earliest allowed, pre-filled
+    screens.shot(page, "apology-form")
+    page.click("button:has-text('Lập phiếu và thông báo cho người nộp')")
+    slip = page.inner_text("article.slip")
+    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in slip
+    y, m, d = new_date.split("-")
+    assert f"{d}/{m}/{y}" in slip and "Nguyễn Thị Hoa" in slip and code in slip
+    shot = screens.shot(page, "apology-slip")
+    assert shot.stat().st_size > 10_000
+    assert errors == [] and errors2 == []
