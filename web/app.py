@@ -128,35 +128,35 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
         return {"lang": i18n.select_locale(), "current_user": current_user}
 
     @app.errorhandler(MotcuaError)
-    def domain_error(exc: MotcuaError):  # type: ignore[no-untyped-def]
+    def domain_error(exc: MotcuaError):
         return error_response(exc.http_status, str(exc.message), getattr(exc, "errors", None),
                               exc.context)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(exc: CSRFError):
         return error_response(400, gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ "
                                            "(CSRF). Vui lòng tải lại trang và thử lại."))
 
     @app.errorhandler(404)
-    def not_found(exc):  # type: ignore[no-untyped-def]
+    def not_found(exc):
         return error_response(404, gettext("Không tìm thấy trang."))
 
     @app.errorhandler(500)
-    def server_error(exc):  # type: ignore[no-untyped-def]
+    def server_error(exc):
         return error_response(500, gettext("Lỗi hệ thống. Thao tác chưa được thực hiện; "
                                            "vui lòng thử lại sau."))
 
     @app.errorhandler(429)
-    def too_many(exc):  # type: ignore[no-untyped-def]
+    def too_many(exc):
         return error_response(429, gettext("Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút."))
 
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
+    def security_headers(response):
         response.headers.update(SECURITY_HEADERS)
         return response
 
     @app.get("/lang/<code>")
-    def set_language(code: str):  # type: ignore[no-untyped-def]
+    def set_language(code: str):
         if code in i18n.LANGUAGES:
             session["lang"] = code
         return redirect(local_referrer(request.referrer, request.host_url, url_for("home")))
@@ -180,7 +180,7 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
         sandbox_bank.register(app)
 
     @app.get("/")
-    def home():  # type: ignore[no-untyped-def]
+    def home():
         return render_template("home.html")
 
     # The local PKI's timestamp authority, OCSP responder, CRLs and CA certificates,
@@ -191,7 +191,7 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
 
 
 def error_response(status: int, message: str, errors: dict[str, list[str]] | None = None,
-                   context: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+                   context: dict[str, Any] | None = None):
     wants_json = request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json")
     if wants_json:

@@ -66,7 +66,7 @@ def demo_users(departments: set[str]) -> list[tuple[str, str, list[tuple[str, st
     ]
 
 
-def seed(sessions: sessionmaker[Session], log=click.echo) -> None:  # type: ignore[no-untyped-def]
+def seed(sessions: sessionmaker[Session], log=click.echo) -> None:
     with transaction(sessions) as s:
         for r in procedures.deploy_path(s, config.processes_dir(), "demo"):
             log(f"  procedure {r.code} v{r.version} ({'new' if r.created else 'unchanged'})")
@@ -92,7 +92,7 @@ DEMO_SIGNERS = {"lanhdao": "Phó Chủ tịch", "chuyenvien": "Công chức Tư 
 DEMO_ORGANISATION = "Ủy ban nhân dân phường Hoàn Kiếm"
 
 
-def demo_keys(sessions: sessionmaker[Session], log=click.echo) -> None:  # type: ignore[no-untyped-def]
+def demo_keys(sessions: sessionmaker[Session], log=click.echo) -> None:
     """The local PKI, a signing key for each demo officer who signs (passphrase: the
     demo password) and one for each agency."""
     signing_keys.init("motcua demo")
@@ -150,7 +150,7 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
             mail_server.stop()
 
 
-def start_demo_delivery(sessions: sessionmaker[Session], host: str, port: int):  # type: ignore[no-untyped-def]
+def start_demo_delivery(sessions: sessionmaker[Session], host: str, port: int):
     """Mail goes to the embedded SMTP server (the demo mailbox), status updates
     to the app's own stand-in portal; links in messages point at this server."""
     import os

@@ -33,7 +33,7 @@ def status_name(status: str) -> str:
     return en if str(get_locale()) == "en" else vi
 
 
-def portal_status(dossier) -> str:  # type: ignore[no-untyped-def]
+def portal_status(dossier) -> str:
     code = portal_code(dossier.status, dossier.received_at is not None)
     return f"{code}. {PORTAL_STATUS_NAMES[code]}"
 

@@ -75,6 +75,6 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
     return decorate
 
 
-def db():  # type: ignore[no-untyped-def]
+def db():
     """The request's database session (committed when the route returns: web.unit_of_work)."""
     return g.db

@@ -17,7 +17,7 @@ from . import bp
 
 @bp.route("/token", methods=["GET", "POST"])
 @login_required
-def tokens():  # type: ignore[no-untyped-def]
+def tokens():
     user = accounts.get_user(db(), current_user.id)
     created: str | None = None
     error: str | None = None
@@ -39,7 +39,7 @@ def tokens():  # type: ignore[no-untyped-def]
 
 @bp.post("/token/<int:token_id>/thu-hoi")
 @login_required
-def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: int):
     user = accounts.get_user(db(), current_user.id)
     token = accounts.revoke_api_token(db(), user, token_id)
     flash(gettext("Đã thu hồi khóa “%(name)s”.", name=token.name))

@@ -40,7 +40,7 @@ def users() -> str:
 
 @bp.route("/nguoi-dung/moi", methods=["GET", "POST"])
 @require_role("admin")
-def new_user():  # type: ignore[no-untyped-def]
+def new_user():
     form = request.form
     errors: dict[str, str] = {}
     rows = rows_for([])
@@ -68,7 +68,7 @@ def new_user():  # type: ignore[no-untyped-def]
 
 @bp.route("/nguoi-dung/<int:user_id>", methods=["GET", "POST"])
 @require_role("admin")
-def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+def edit_user(user_id: int):
     user = accounts.get_user(db(), user_id)
     errors: dict[str, str] = {}
     rows = rows_for([(r.role, r.department) for r in user.roles])
@@ -101,7 +101,7 @@ def _target(user_id: int) -> User:
 
 @bp.post("/nguoi-dung/<int:user_id>/vo-hieu-hoa")
 @require_role("admin")
-def deactivate(user_id: int):  # type: ignore[no-untyped-def]
+def deactivate(user_id: int):
     user = _target(user_id)
     if user.id == current_user.id:
         raise Conflict(gettext("Không thể tự vô hiệu hóa tài khoản của chính mình."),
@@ -118,7 +118,7 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/nguoi-dung/<int:user_id>/kich-hoat")
 @require_role("admin")
-def reactivate(user_id: int):  # type: ignore[no-untyped-def]
+def reactivate(user_id: int):
     user = accounts.reactivate_user(db(), _target(user_id), by=current_user.username)
     flash(gettext("Đã kích hoạt lại tài khoản %(username)s.", username=user.username))
     return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -126,7 +126,7 @@ def reactivate(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/nguoi-dung/<int:user_id>/mo-khoa")
 @require_role("admin")
-def unlock(user_id: int):  # type: ignore[no-untyped-def]
+def unlock(user_id: int):
     user = accounts.unlock_user(db(), _target(user_id), by=current_user.username)
     flash(gettext("Đã mở khóa tài khoản %(username)s.", username=user.username))
     return redirect(url_for("admin.edit_user", user_id=user.id))

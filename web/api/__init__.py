@@ -22,7 +22,7 @@ def register(app: Flask) -> None:
         app.register_error_handler(413, _too_large)
 
 
-def _method_not_allowed(exc: MethodNotAllowed):  # type: ignore[no-untyped-def]
+def _method_not_allowed(exc: MethodNotAllowed):
     """JSON under /api/; every other page keeps Flask's own answer."""
     if not request.path.startswith("/api/"):
         return exc
@@ -33,7 +33,7 @@ def _method_not_allowed(exc: MethodNotAllowed):  # type: ignore[no-untyped-def]
     return response, status
 
 
-def _too_large(exc: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+def _too_large(exc: RequestEntityTooLarge):
     """JSON under /api/ (an upload over the request limit); other pages keep Flask's."""
     if not request.path.startswith("/api/"):
         return exc

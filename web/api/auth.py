@@ -45,4 +45,4 @@ def challenge(response: Response) -> Response:
 
 def api_actor() -> Actor:
     """Whom the request's token belongs to."""
-    return g.api_actor  # type: ignore[no-any-return]
+    return g.api_actor

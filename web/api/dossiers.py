@@ -49,7 +49,7 @@ def get_dossier(code: str) -> dict[str, Any]:
 
 
 @bp.post("/dossiers")
-def submit_dossier():  # type: ignore[no-untyped-def]
+def submit_dossier():
     """Submit a draft (`draft`, with the documents uploaded to it), or an application
     given whole (`procedure`, `application`: no documents). Either way the same checks
     as the citizens' form (web.submission) refuse an incomplete one, storing nothing."""

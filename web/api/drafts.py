@@ -75,7 +75,7 @@ def draft_json(session: Session, draft: Draft) -> dict[str, Any]:
 
 
 @bp.post("/drafts")
-def create_draft():  # type: ignore[no-untyped-def]
+def create_draft():
     owner = applicant(api_actor())
     procedure, channel, application = application_fields(json_body(), procedure_required=True)
     assert procedure is not None
@@ -102,7 +102,7 @@ def update_draft(draft_id: int) -> dict[str, Any]:
 
 
 @bp.post("/drafts/<int:draft_id>/attachments")
-def upload_attachment(draft_id: int):  # type: ignore[no-untyped-def]
+def upload_attachment(draft_id: int):
     """One file for one of the procedure's documents, checked by its content as on the
     citizens' form (PDF, JPEG or PNG, at most 10 MB)."""
     owner = applicant(api_actor())
@@ -128,7 +128,7 @@ def upload_attachment(draft_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.delete("/drafts/<int:draft_id>/attachments/<int:attachment_id>")
-def delete_attachment(draft_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def delete_attachment(draft_id: int, attachment_id: int):
     draft = _open(my_draft(db(), draft_id, applicant(api_actor())))
     found = db().get(Attachment, attachment_id)
     if found is None or found.draft_id != draft.id or found.dossier_id is not None:

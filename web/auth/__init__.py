@@ -33,7 +33,7 @@ def contact_messages(email: str | None, phone: str | None) -> dict[str, str]:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     error = None
     if request.method == "POST":
         try:
@@ -54,7 +54,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     end_sessions(get_user(db(), current_user.id))  # a copy of any session cookie dies too
     logout_user()
     return redirect(url_for("home"))
@@ -62,7 +62,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
-def register():  # type: ignore[no-untyped-def]
+def register():
     errors: dict[str, str] = {}
     form = request.form
     if request.method == "POST":

@@ -22,7 +22,7 @@ from ..identity import db, require_role
 from .blueprint import bp
 
 
-def gateway():  # type: ignore[no-untyped-def]
+def gateway():
     return current_gateway(request.host_url)
 
 
@@ -44,7 +44,7 @@ def pay(code: str) -> Response:
     return redirect(url)
 
 
-def payments_request(payment: Payment, dossier: Dossier):  # type: ignore[no-untyped-def]
+def payments_request(payment: Payment, dossier: Dossier):
     from connectors.payment import PaymentRequest
 
     return PaymentRequest(
