@@ -172,8 +172,7 @@ def _service(event: Event, reading: Reading) -> Told:
                                 amount=vn_money(data.get("amount"))))
         return Told(gettext("Không có khoản phí, lệ phí cần hoàn trả"))
     if operator == "notify.send":
-        return Told(gettext("Đã gửi thông báo cho người nộp: %(subject)s",
-                            subject=data.get("subject", "")))
+        return _notice_outcome(data)
     if operator == "result.render":
         return Told(gettext("Đã lập văn bản kết quả"))
     if operator == "result.sign":
@@ -206,7 +205,7 @@ def _service_for_applicant(event: Event, reading: Reading) -> Told | None:
                             "tại Bộ phận Một cửa.", amount=amount))
     if operator == "result.deliver" and data.get("available"):
         return Told(gettext("Kết quả đã sẵn sàng để tải về."))
-    if operator == "notify.send" and data.get("subject") and \
+    if operator == "notify.send" and data.get("subject") and data.get("sent") is not False and \
             event.payload.get("element_id") in reading.to_applicant:
         return Told(gettext("Đã gửi thông báo cho bạn: “%(subject)s”.", subject=data["subject"]))
     return None
@@ -264,7 +263,31 @@ def _marked_late(event: Event, reading: Reading) -> Told:
                         reason=event.payload.get("reason")))
 
 
+def _notice_outcome(result: dict[str, Any]) -> Told:
+    """What became of a notify.send: sent, skipped, or refused by every channel."""
+    officers = result.get("recipient") == "officers"
+    if result.get("skipped"):
+        return Told(gettext("Không gửi thông báo: văn bản kết quả đã được gửi kèm thư điện tử"))
+    if result.get("sent") is False and result.get("reason"):
+        if officers:
+            return Told(gettext("Không gửi được thông báo: cán bộ xử lý không có địa chỉ thư "
+                                "điện tử hay số điện thoại"))
+        return Told(gettext("Không gửi được thông báo: người nộp không có địa chỉ thư điện tử "
+                            "hay số điện thoại"))
+    if result.get("sent") is False:
+        return Told(gettext("Không gửi được thông báo: %(subject)s",
+                            subject=result.get("subject", "")))
+    if officers:
+        return Told(gettext("Đã gửi thông báo cho cán bộ xử lý: %(subject)s",
+                            subject=result.get("subject", "")))
+    return Told(gettext("Đã gửi thông báo cho người nộp: %(subject)s",
+                        subject=result.get("subject", "")))
+
+
 def _notice_sent(event: Event, reading: Reading) -> Told:
+    result = event.payload.get("result") or {}
+    if result.get("sent") is False:
+        return _notice_outcome(result)
     if event.payload.get("kind") == "reminder":
         return Told(gettext("Đã nhắc cán bộ xử lý trước hạn"))
     if event.payload.get("template") == "late":

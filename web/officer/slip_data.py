@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from engine.audit.event_types import EventType
 from engine.deadlines.calendar_store import load_calendar
 from engine.dossiers.drafts import attachments_of
-from engine.models import Dossier, Event, HumanTask, utcnow
+from engine.models import Dossier, Event, HumanTask, User, utcnow
 from engine.procedures.bundle import Procedure
 
 from ..formats import status_name
@@ -65,6 +65,37 @@ class Receipt:
     provisional: bool
     received_by: str
     working_days: int
+    delivery: str
+
+
+def _received_as(dossier: Dossier, checked: bool, files: list[str]) -> str:
+    """A paper copy is recorded only when the desk checked a document it received on
+    paper: at the counter, or one the applicant brought without uploading it."""
+    how = []
+    if checked and (dossier.channel == "counter" or not files):
+        how.append(str(_l("Bản giấy, đã đối chiếu")))
+    if files:
+        how.append(str(_l("Bản điện tử: %(file)s", file=", ".join(files))))
+    return "; ".join(how)
+
+
+def delivery(session: Session, dossier: Dossier) -> str:
+    """How the applicant chose to receive the result (hinh_thuc_nhan_ket_qua)."""
+    application = dossier.application or {}
+    method = application.get("hinh_thuc_nhan_ket_qua")
+    if method == "email":
+        address = application.get("email") or (session.scalar(
+            select(User.email).where(User.username == dossier.applicant_user))
+            if dossier.applicant_user else None)
+        if address:
+            return str(_l("Qua thư điện tử, gửi tới %(address)s", address=address))
+    if method == "post":
+        address = application.get("dia_chi_nhan_ket_qua") or application.get("noi_cu_tru")
+        if address:
+            return str(_l("Qua dịch vụ bưu chính, gửi tới %(address)s", address=address))
+    if method is None and dossier.channel == "counter":
+        return str(_l("Bộ phận tiếp nhận và trả kết quả"))
+    return str(_l("Tải về trên Cổng Dịch vụ công (bản điện tử)"))
 
 
 def receipt(session: Session, dossier: Dossier, procedure: Procedure) -> Receipt:
@@ -79,11 +110,12 @@ def receipt(session: Session, dossier: Dossier, procedure: Procedure) -> Receipt
                       if (e.payload or {}).get("element_id") == reception.element_id), None)
         checked = list(((event.payload or {}).get("data") or {}).get("giay_to_da_nhan", [])) \
             if event is not None else []
-    for code in checked:
-        documents.append((names.get(code, code), str(_l("Bản giấy, đã đối chiếu"))))
+    files: dict[str, list[str]] = {}
     for a in attachments_of(session, dossier_id=dossier.id):
-        documents.append((names.get(a.document_code, a.document_code),
-                          str(_l("Bản điện tử: %(file)s", file=a.filename))))
+        files.setdefault(a.document_code, []).append(a.filename)
+    for code in dict.fromkeys([*checked, *files]):
+        documents.append((names.get(code, code), _received_as(dossier, code in checked,
+                                                               files.get(code, []))))
     days = int(procedure.settings.get("legal_deadline_working_days", 0))
     received_at = dossier.received_at or dossier.submitted_at
     appointment = dossier.appointment_date
@@ -92,7 +124,7 @@ def receipt(session: Session, dossier: Dossier, procedure: Procedure) -> Receipt
         appointment = load_calendar(session).appointment_date(max(utcnow(), received_at), days)
     who = reception.completed_by if reception is not None else _submitter(session, dossier)
     return Receipt(documents, received_at, appointment, provisional,
-                   actor_name(full_names(session, [who]), who), days)
+                   actor_name(full_names(session, [who]), who), days, delivery(session, dossier))
 
 
 def _submitter(session: Session, dossier: Dossier) -> str | None:

@@ -8,13 +8,13 @@ import hmac
 import re
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import select
 
 from engine.models import Dossier
 
 from ..extensions import limiter
 from ..i18n import select_locale
 from ..identity import db
+from .codes import by_code, typed_code
 
 bp = Blueprint("public", __name__)
 LIMIT = "10 per minute"
@@ -37,8 +37,7 @@ def _same(given: str, stored: str | None) -> bool:
 
 def find(code: str, proof: str) -> Dossier | None:
     """The dossier when the code and the applicant's phone or ID number match, else None."""
-    code, given = code.strip()[:MAX_INPUT], normalise(proof)
-    dossier = db().scalar(select(Dossier).where(Dossier.code == code)) if code else None
+    dossier, given = by_code(db(), code), normalise(proof)
     if dossier is None:
         return None
     phone_ok = _same(given, dossier.applicant_phone)
@@ -54,12 +53,12 @@ def _no_lookup() -> bool:
 @bp.get("/tra-cuu")
 @limiter.limit(LIMIT, exempt_when=_no_lookup)
 def lookup() -> str:
-    code, proof = request.args.get("ma", "").strip(), request.args.get("so", "")
+    code, proof = typed_code(request.args.get("ma")), request.args.get("so", "")
     searched = bool(code and proof.strip())
     dossier = find(code, proof) if searched else None
     name = None
     if dossier is not None:
         proc = dossier.procedure_version.procedure
         name = proc.name_en if select_locale() == "en" else proc.name_vi
-    return render_template("public/lookup.html", code=code[:MAX_INPUT], searched=searched,
+    return render_template("public/lookup.html", code=code, searched=searched,
                            dossier=dossier, procedure_name=name)
