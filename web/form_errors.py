@@ -29,7 +29,7 @@ def _message(error: ValidationError, root: dict[str, Any], path: list[str], lang
     kind, value = error.validator, error.validator_value
     if kind == "required":
         prop = _prop(root, path)
-        if prop.get("const") is True or prop.get("type") == "boolean":
+        if prop.get("const") is True:
             return gettext("Bạn cần đánh dấu xác nhận.")
         return gettext("Bắt buộc nhập.")
     if kind == "const":

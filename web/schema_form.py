@@ -18,6 +18,9 @@ class Field:
     options: list[tuple[str, str]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
     children: list[Field] = field(default_factory=list)
+    # shown only while the field `show_when[0]` holds one of `show_when[1]`
+    # ("true"/"false" for a checkbox): the form's if/then rules, for the page's script
+    show_when: tuple[str, list[str]] | None = None
 
 
 def _label(schema: dict[str, Any], name: str, lang: str) -> str:
@@ -26,8 +29,30 @@ def _label(schema: dict[str, Any], name: str, lang: str) -> str:
     return str(schema.get("title") or name)
 
 
+def _conditions(schema: dict[str, Any], prefix: str) -> dict[str, tuple[str, list[str]]]:
+    """Which field each conditionally required property waits for, from rules
+    `if <one property is const/enum> then required [...]`. A property marked
+    x-show-always (useful on its own, like an e-mail) is left out."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    props = schema.get("properties", {})
+    for rule in schema.get("allOf", []):
+        test = rule.get("if", {}).get("properties", {})
+        if len(test) != 1 or "then" not in rule:
+            continue
+        (name, cond), = test.items()
+        values = [cond["const"]] if "const" in cond else cond.get("enum")
+        if not isinstance(values, list):
+            continue
+        words = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
+        for target in rule["then"].get("required", []):
+            if target in props and not props[target].get("x-show-always"):
+                out[target] = (f"{prefix}{name}", words)
+    return out
+
+
 def fields(schema: dict[str, Any], lang: str = "vi", prefix: str = "") -> list[Field]:
     required = set(schema.get("required", []))
+    when = _conditions(schema, prefix)
     out: list[Field] = []
     for name, prop in schema.get("properties", {}).items():
         path = f"{prefix}{name}"
@@ -35,7 +60,8 @@ def fields(schema: dict[str, Any], lang: str = "vi", prefix: str = "") -> list[F
         typ = prop.get("type")
         if typ == "object":
             out.append(Field(path, _label(prop, name, lang), prop.get("description"), "group",
-                             name in required, children=fields(prop, lang, f"{path}.")))
+                             name in required, children=fields(prop, lang, f"{path}."),
+                             show_when=when.get(name)))
             continue
         if "enum" in prop:
             kind = "select"
@@ -62,20 +88,40 @@ def fields(schema: dict[str, Any], lang: str = "vi", prefix: str = "") -> list[F
         if "maxLength" in prop:
             attrs["maxlength"] = prop["maxLength"]
         out.append(Field(path, _label(prop, name, lang), prop.get("description"), kind,
-                         name in required, options, attrs))
+                         name in required, options, attrs, show_when=when.get(name)))
     return out
+
+
+_TICKED = ("on", "true", "1", "yes")
+
+
+def _typed(schema: dict[str, Any], data: dict[str, Any]) -> bool:
+    """Whether the applicant wrote anything in a group: a value the form prefilled
+    (its default, an unticked box) writes nothing."""
+    for name, value in data.items():
+        prop = schema.get("properties", {}).get(name, {})
+        if isinstance(value, dict):
+            if _typed(prop, value):
+                return True
+        elif value != prop.get("default", False if prop.get("type") == "boolean" else None):
+            return True
+    return False
 
 
 def parse(schema: dict[str, Any], form: MultiDict[str, str], prefix: str = "") -> dict[str, Any]:
     """Typed data from posted fields; empty optional fields are left out so the
-    schema, not the browser, decides what is missing."""
+    schema, not the browser, decides what is missing. An optional group the
+    applicant wrote nothing in is left out too, defaults and all, so its own
+    required fields are not demanded. A checkbox the page showed (it posts an
+    empty value alongside) and left unticked is false."""
     data: dict[str, Any] = {}
+    required = set(schema.get("required", []))
     for name, prop in schema.get("properties", {}).items():
         path = f"{prefix}{name}"
         typ = prop.get("type")
         if typ == "object":
             child = parse(prop, form, f"{path}.")
-            if child:
+            if child and (name in required or _typed(prop, child)):
                 data[name] = child
             continue
         if typ == "array":
@@ -85,7 +131,7 @@ def parse(schema: dict[str, Any], form: MultiDict[str, str], prefix: str = "") -
             continue
         if typ == "boolean":
             if path in form:
-                data[name] = form.get(path) in ("on", "true", "1", "yes")
+                data[name] = any(v in _TICKED for v in form.getlist(path))
             continue
         raw = form.get(path, "").strip()
         if raw == "":

@@ -18,6 +18,28 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     });
   });
+  // A part of a form that applies only under a condition (the form's if/then rules)
+  // is shown while it applies; hidden, its inputs are disabled, so nothing in it is sent.
+  const parts = Array.from(document.querySelectorAll("[data-show-when]")).map((part) => {
+    const form = part.closest("form");
+    const controls = form ? Array.from(form.elements).filter((el) => el.name === part.dataset.showWhen
+      && (el.tagName === "SELECT" || (el.tagName === "INPUT" && el.type !== "hidden"))) : [];
+    return { part, controls, wanted: part.dataset.showValues.split(" ") };
+  }).filter((p) => p.controls.length > 0);
+  const value = (el) => (el.type === "checkbox" ? String(el.checked)
+    : el.type === "radio" ? (el.checked ? el.value : null) : el.value);
+  const refresh = () => {
+    // Document order: an enclosing part is settled before the parts inside it.
+    parts.forEach(({ part, controls, wanted }) => {
+      const enclosing = part.parentElement.closest("[data-show-when]");
+      const applies = !(enclosing && enclosing.hidden)
+        && controls.map(value).some((v) => v !== null && wanted.includes(v));
+      part.hidden = !applies;
+      part.querySelectorAll("input, select, textarea").forEach((el) => { el.disabled = !applies; });
+    });
+  };
+  parts.forEach(({ controls }) => controls.forEach((el) => el.addEventListener("change", refresh)));
+  refresh();
   document.querySelectorAll("[data-back]").forEach((a) => {
     a.addEventListener("click", (e) => { e.preventDefault(); history.back(); });
   });
