@@ -120,9 +120,8 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
         click.echo(f"  sealed today's event logs of {sealed.leaves} dossier(s)")
     if seed_only:
         return
-    # the in-process worker reaches the sandbox bank's refund API here
-    os.environ.setdefault("MOTCUA_PUBLIC_URL",
-                          f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}")
+    # the in-process worker reaches the sandbox bank's refund API at the public URL
+    os.environ.setdefault("MOTCUA_PUBLIC_URL", demo_url(host, port))
     from apscheduler.schedulers.background import BackgroundScheduler
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -150,6 +149,11 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
             mail_server.stop()
 
 
+def demo_url(host: str, port: int) -> str:
+    """The address this run of the demo serves, as a browser on this machine opens it."""
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+
+
 def start_demo_delivery(sessions: sessionmaker[Session], host: str, port: int):
     """Mail goes to the embedded SMTP server (the demo mailbox), status updates
     to the app's own stand-in portal; links in messages point at this server."""
@@ -161,7 +165,7 @@ def start_demo_delivery(sessions: sessionmaker[Session], host: str, port: int):
     os.environ.update({"MOTCUA_SMTP_HOST": server.hostname, "MOTCUA_SMTP_PORT": str(server.port),
                        "MOTCUA_SMTP_SECURITY": "none"})
     os.environ.pop("MOTCUA_SMTP_USER", None)
-    os.environ.setdefault("MOTCUA_PUBLIC_URL", f"http://{host}:{port}")
-    os.environ.setdefault("MOTCUA_PORTAL_SYNC_URL", f"http://{host}:{port}/demo/portal")
+    os.environ.setdefault("MOTCUA_PUBLIC_URL", demo_url(host, port))
+    os.environ.setdefault("MOTCUA_PORTAL_SYNC_URL", f"{demo_url(host, port)}/demo/portal")
     click.echo(f"Demo mail: SMTP {server.hostname}:{server.port} → http://{host}:{port}/demo/mailbox")
     return server

@@ -4,6 +4,7 @@ the status updates it receives and acknowledges them."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
@@ -22,6 +23,8 @@ from ..identity import db
 demo_bp = Blueprint("demo", __name__, url_prefix="/demo")
 PORTAL_FIELDS = ("dossier_code", "seq", "status_code", "status_time", "received_time",
                  "appointment_date", "channel", "procedure_code")
+# Messages kept from an earlier start of the demo link to the port it ran on then.
+DEMO_BASE = re.compile(r"http://(?:127\.0\.0\.1|localhost|0\.0\.0\.0):\d+(?=/)")
 
 
 @demo_bp.before_request
@@ -46,6 +49,7 @@ def _mail(mail_id: int) -> tuple[DemoMail, Any]:
 @demo_bp.get("/mailbox/<int:mail_id>")
 def mail(mail_id: int) -> str:
     row, (message, text, html, attachments) = _mail(mail_id)
+    text = DEMO_BASE.sub(request.host_url.rstrip("/"), text)
     return render_template("delivery/mail.html", row=row, message=message, text=text,
                            has_html=html is not None,
                            attachments=[(i, name, media, len(data))
