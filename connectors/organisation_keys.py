@@ -38,6 +38,14 @@ def slug(agency: str) -> str:
     return f"coquan-{agency.lower()}"
 
 
+def officer_key(username: str, agency: str) -> Path:
+    """The key with which `username` signs `agency`'s results: an officer who serves
+    several agencies holds a certificate for each, `<username>@<agency>.p12`; otherwise
+    their one key, `<username>.p12`."""
+    own = key_file(f"{username}@{agency.lower()}")
+    return own if own.exists() else key_file(username)
+
+
 def key_path(agency: str) -> Path:
     return key_file(slug(agency))
 

@@ -1,12 +1,14 @@
 """result.sign: PAdES signature of the rendered result with the key of the officer who
 completed the approval task (the deputy's own key when a deputy signed "thay mặt").
 
-The officer's PKCS#12 file is `<pki>/officers/<username>.p12`; its passphrase comes from
+The officer's PKCS#12 file is `<pki>/officers/<username>.p12` (or `<username>@<agency>.p12`
+for an officer who serves several agencies), and its certificate's organisation must be
+the agency issuing the result (`agency_name_vi`); its passphrase comes from
 the officer's consent given with "sign and approve" (engine.accounts.signing_grants). Timestamps
 and revocation data come from the local PKI (`motcua pki init`), or a TSA at
 MOTCUA_TSA_URL. Every failure — no consent, wrong passphrase, expired or revoked
-certificate, TSA unreachable — is a retryable job failure and then an incident, never
-an unsigned result passed on as signed.
+certificate, a certificate of another agency, TSA unreachable — is a retryable job
+failure and then an incident, never an unsigned result passed on as signed.
 
 With the parameter `signer = 'organisation'` the agency signs the officer-signed result
 with its own key (connectors/organisation_keys.py), as an issued document needs."""
@@ -34,6 +36,7 @@ from signing import (
     http_timestamper,
     load_pkcs12,
     load_pki,
+    same_organisation,
     sign_pdf,
     timestamp_authority,
 )
@@ -41,7 +44,6 @@ from signing.certs import fingerprint, name_part
 from signing.keys import signer_certificate
 
 from . import organisation_keys
-from .key_files import key_file
 
 TITLES = {"chu_tich": "Chủ tịch", "pho_chu_tich": "KT. Chủ tịch - Phó Chủ tịch"}
 
@@ -91,6 +93,16 @@ def _sign(ctx: JobContext, signer: Signer, who: str, pdf: bytes, field: str | No
     }
 
 
+def _check_agency(ctx: JobContext, signer: Signer, who: str) -> None:
+    """Refuse a certificate whose organisation is not the agency issuing the result."""
+    agency = str(ctx.settings.get("agency_name_vi") or ctx.settings["agency"])
+    organisation = name_part(signer_certificate(signer).subject, NameOID.ORGANIZATION_NAME)
+    if not same_organisation(organisation, agency):
+        raise RetryableError(
+            f"{who}'s certificate is issued to {organisation or 'no organisation'},"
+            f" not to {agency}, which issues this result")
+
+
 @register("result.sign")
 def sign(ctx: JobContext) -> dict[str, Any]:
     if ctx.params.get("signer") == "organisation":
@@ -111,13 +123,14 @@ def sign(ctx: JobContext) -> dict[str, Any]:
             raise RetryableError(str(exc)) from exc
     if earlier is not None:
         return earlier
-    path = key_file(username)
+    path = organisation_keys.officer_key(username, str(ctx.settings["agency"]))
     if not path.exists():
         raise RetryableError(f"{username} has no signing key ({path.name} is missing)")
     try:
         signer = load_pkcs12(path, passphrase or "")
     except SigningLibraryError as exc:
         raise RetryableError(f"signing failed: {exc}") from exc
+    _check_agency(ctx, signer, username)
     result = _sign(
         ctx, signer, username, blobs.get(str(rendered["document"])),
         rendered.get("signature_field"),

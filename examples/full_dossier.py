@@ -34,8 +34,12 @@ def main() -> None:
     register_all()
     if not (config.pki_dir() / "pki.json").exists():
         # the scenarios' leader signs with this key; the passphrase is their consent_to_sign
-        init_pki(config.pki_dir(), [OfficerSpec("Lê Quang Hải", "Ủy ban nhân dân phường Hoàn Kiếm",
-                                                "motcua-demo", slug="lanhdao")])
+        # the leader serves both wards: a certificate of each, the same passphrase
+        init_pki(config.pki_dir(), [
+            OfficerSpec("Lê Quang Hải", "Ủy ban nhân dân phường Hoàn Kiếm", "motcua-demo",
+                        slug="lanhdao"),
+            OfficerSpec("Lê Quang Hải", "Ủy ban nhân dân phường Cầu Giấy", "motcua-demo",
+                        slug="lanhdao@ubnd-pcg")])
         print(f"local PKI in {config.pki_dir()} with a signing key for lanhdao")
     sessions = db.session_factory(engine)
     with transaction(sessions) as s:

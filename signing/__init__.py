@@ -40,7 +40,14 @@ from .timestamp import (
     timestamp_authority,
 )
 from .trust import TrustSettings, trust_from_files
-from .verify import SignatureReport, Verdict, VerificationReport, verify_pdf, verify_pdf_async
+from .verify import (
+    SignatureReport,
+    Verdict,
+    VerificationReport,
+    same_organisation,
+    verify_pdf,
+    verify_pdf_async,
+)
 
 __all__ = [
     "InProcessTimeStamper",
@@ -68,6 +75,7 @@ __all__ = [
     "load_pkcs12",
     "open_pkcs11_signer",
     "reserve_signature_fields",
+    "same_organisation",
     "sign_pdf",
     "sign_pdf_async",
     "timestamp_authority",

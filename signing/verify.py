@@ -16,7 +16,8 @@ happens now.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from io import BytesIO
@@ -133,6 +134,8 @@ class SignatureReport:
     verdict: Verdict
     problems: tuple[Finding, ...] = ()
     notes: tuple[Finding, ...] = ()
+    # whether the certificate's organisation is the one expected (None: none was expected)
+    organisation_matches: bool | None = None
 
     @property
     def signing_time(self) -> datetime | None:
@@ -163,10 +166,16 @@ class VerificationReport:
     verdict: Verdict
     checked_at: datetime
     problems: tuple[Finding, ...] = field(default=())
+    expected_organisation: str | None = None  # the agency that issued the document
 
     @property
     def valid(self) -> bool:
         return self.verdict == Verdict.VALID
+
+    @property
+    def other_organisations(self) -> tuple[SignatureReport, ...]:
+        """The signatures by a certificate of another organisation than the expected one."""
+        return tuple(r for r in self.signatures if r.organisation_matches is False)
 
     def summary_vi(self) -> list[str]:
         """All signatures' lines and a closing line on the document."""
@@ -175,12 +184,49 @@ class VerificationReport:
         count = sum(1 for r in self.signatures if r.kind == "signature")
         if self.verdict == Verdict.VALID:
             closing = f"Kết luận: tài liệu có {count} chữ ký số, tất cả hợp lệ."
+        elif self.other_organisations:
+            closing = (
+                "Kết luận: tài liệu KHÔNG HỢP LỆ: có chữ ký của người thuộc cơ quan khác, "
+                f"không phải {self.expected_organisation} (cơ quan cấp văn bản)."
+            )
         elif self.verdict == Verdict.INVALID:
             closing = "Kết luận: tài liệu KHÔNG HỢP LỆ."
         else:
             closing = "Kết luận: chưa xác định được tính hợp lệ của tài liệu."
         lines.append(f"{closing} (Kiểm tra lúc {format_vn(self.checked_at)}.)")
         return lines
+
+
+def same_organisation(one: str | None, other: str | None) -> bool:
+    """Whether two organisation names are the same one: equal after Unicode NFC
+    normalisation, case folding and whitespace folding; an unknown name matches none."""
+    if not one or not other:
+        return False
+
+    def folded(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+    return folded(one) == folded(other)
+
+
+def _against(report: SignatureReport, organisation: str) -> SignatureReport:
+    """`report` with whether its signer belongs to `organisation`; a signature by
+    another organisation's certificate is not valid for a document `organisation` issued."""
+    if report.kind != "signature":
+        return report
+    if same_organisation(report.organisation, organisation):
+        return replace(report, organisation_matches=True)
+    problem = Finding(
+        "other_organisation",
+        f"Chữ ký của người thuộc {report.organisation or 'một cơ quan không rõ'}, "
+        f"không phải {organisation} — cơ quan cấp văn bản.",
+    )
+    return replace(
+        report,
+        organisation_matches=False,
+        verdict=Verdict.INVALID,
+        problems=(*report.problems, problem),
+    )
 
 
 def _cert_info(cert: asn1_x509.Certificate) -> tuple[x509.Certificate, str | None, str | None]:
@@ -520,10 +566,16 @@ async def _check_document_timestamp(
 
 
 async def verify_pdf_async(
-    pdf: bytes, trust: TrustSettings, *, moment: datetime | None = None
+    pdf: bytes,
+    trust: TrustSettings,
+    *,
+    moment: datetime | None = None,
+    organisation: str | None = None,
 ) -> VerificationReport:
     """Verify every signature and document timestamp of `pdf` against `trust`.
-    `moment` pretends the check happens at another time (default: now)."""
+    `moment` pretends the check happens at another time (default: now). With
+    `organisation` (the issuing agency's name), each signature also says whether its
+    certificate belongs to that organisation; one that does not is not valid."""
     now = (moment or now_utc()).replace(microsecond=0)
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
@@ -553,7 +605,7 @@ async def verify_pdf_async(
                 report = await _check_signature(index, sig, trust, dss, moment, later)
         except (SignatureValidationError, PdfError, ValueError) as exc:
             report = _broken(index, sig, now, exc)
-        reports.append(report)
+        reports.append(report if organisation is None else _against(report, organisation))
     verdicts = {r.verdict for r in reports}
     if Verdict.INVALID in verdicts:
         overall = Verdict.INVALID
@@ -561,7 +613,7 @@ async def verify_pdf_async(
         overall = Verdict.INDETERMINATE
     else:
         overall = Verdict.VALID
-    return VerificationReport(tuple(reports), overall, now)
+    return VerificationReport(tuple(reports), overall, now, expected_organisation=organisation)
 
 
 def _broken(
@@ -607,7 +659,11 @@ def _broken(
 
 
 def verify_pdf(
-    pdf: bytes, trust: TrustSettings, *, moment: datetime | None = None
+    pdf: bytes,
+    trust: TrustSettings,
+    *,
+    moment: datetime | None = None,
+    organisation: str | None = None,
 ) -> VerificationReport:
     """`verify_pdf_async` for code that is not inside an event loop."""
-    return run_blocking(verify_pdf_async(pdf, trust, moment=moment))
+    return run_blocking(verify_pdf_async(pdf, trust, moment=moment, organisation=organisation))

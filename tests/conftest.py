@@ -39,6 +39,7 @@ def cheap_password_hashing():
 
 SIGNERS = {"lanhdao": "Lê Quang Hải", "pholanhdao": "Đặng Thu Hà", "chuyenvien": "Trần Văn Minh"}
 SIGNING_PASSPHRASE = "motcua-demo"  # the scenarios' consent_to_sign
+HOAN_KIEM = "Ủy ban nhân dân phường Hoàn Kiếm"
 # one key-encryption key for the session: the PKI's organisation keys are sealed under it
 SIGNING_KEK = Fernet.generate_key().decode()
 
@@ -48,18 +49,24 @@ def signing_pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One local PKI for the session, with a key for each officer who signs in the
     scenarios. Tests that revoke or expire certificates make their own."""
     from connectors import organisation_keys
-    from signing import OfficerSpec, init_pki
+    from signing import OfficerSpec, init_pki, load_pki
 
     folder = tmp_path_factory.mktemp("pki")
-    init_pki(folder, [OfficerSpec(name, "Ủy ban nhân dân phường Hoàn Kiếm", SIGNING_PASSPHRASE,
+    init_pki(folder, [OfficerSpec(name, HOAN_KIEM, SIGNING_PASSPHRASE,
                                   slug=username, key_type="ec-p256")
                       for username, name in SIGNERS.items()], organisation="motcua tests")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MOTCUA_PKI", str(folder))
         patch.setenv("MOTCUA_SIGNING_KEK", SIGNING_KEK)
+        pki = load_pki(folder)
         for path in sorted(PROCESSES.glob("*/procedure.toml")):
             settings = tomllib.loads(path.read_text(encoding="utf-8"))
             organisation_keys.issue(settings["agency"], settings["agency_name_vi"])
+            if settings["agency_name_vi"] != HOAN_KIEM:  # the officers serve this agency too
+                for username, name in SIGNERS.items():
+                    pki.issue_officer(name, settings["agency_name_vi"], SIGNING_PASSPHRASE,
+                                      slug=f"{username}@{settings['agency'].lower()}",
+                                      key_type="ec-p256")
     return folder
 
 

@@ -7,11 +7,14 @@ import re
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from connectors.key_files import key_file
+from connectors.organisation_keys import officer_key
 from engine import config
 from engine.models import User
 from signing import LocalPki, init_pki, load_pkcs12, load_pki
+from signing.certs import name_part
 
 
 class NoSigningKey(LookupError):
@@ -47,13 +50,18 @@ def issue(user: User, passphrase: str, organisation: str, title: str | None = No
     return key_path(user.username)
 
 
-def unlock(username: str, passphrase: str) -> x509.Certificate:
-    """The officer's certificate if `passphrase` opens the key; raises NoSigningKey or
-    signing.WrongPassphrase."""
-    path = key_path(username)
+def unlock(username: str, passphrase: str, agency: str) -> x509.Certificate:
+    """The certificate with which the officer signs `agency`'s results (its code) if
+    `passphrase` opens the key; raises NoSigningKey or signing.WrongPassphrase."""
+    path = officer_key(username, agency)
     if not path.exists():
         raise NoSigningKey(username)
     return load_pkcs12(path, passphrase).certificate
+
+
+def organisation(cert: x509.Certificate) -> str | None:
+    """The organisation (O) a certificate is issued to."""
+    return name_part(cert.subject, NameOID.ORGANIZATION_NAME)
 
 
 def revoked(cert: x509.Certificate) -> bool:

@@ -19,7 +19,7 @@ from engine.errors import Conflict, MotcuaError
 from engine.models import Dossier, HumanTask
 from engine.procedures.bundle import Procedure
 from engine.procedures.procedures import load_version
-from signing import WrongPassphrase
+from signing import WrongPassphrase, same_organisation
 
 from . import signing_keys
 from .formats import vn_date
@@ -62,13 +62,15 @@ def signs_result(procedure: Procedure, task: HumanTask, data: dict[str, Any]) ->
     return bool(signs_on) and signs_on in {v for v in data.values() if isinstance(v, str)}
 
 
-def consent_problem(username: str, passphrase: str) -> SigningRefused | None:
+def consent_problem(username: str, passphrase: str, settings: dict[str, Any]
+                    ) -> SigningRefused | None:
     """Why the officer's consent to sign cannot be accepted, or None when the passphrase
-    opens their key and its certificate is valid today and not revoked."""
+    opens their key, its certificate is valid today, not revoked, and issued to the agency
+    issuing the result (`settings`: the procedure's)."""
     if not passphrase:
         return SigningRefused(gettext("Nhập mật khẩu khóa ký số để ký và phê duyệt."), True)
     try:
-        cert = signing_keys.unlock(username, passphrase)
+        cert = signing_keys.unlock(username, passphrase, str(settings["agency"]))
     except signing_keys.NoSigningKey:
         return SigningRefused(gettext(
             "Bạn chưa được cấp chứng thư số để ký văn bản; liên hệ quản trị hệ thống."), False)
@@ -80,6 +82,13 @@ def consent_problem(username: str, passphrase: str) -> SigningRefused | None:
                                       date=vn_date(cert.not_valid_after_utc)), False)
     if signing_keys.revoked(cert):
         return SigningRefused(gettext("Chứng thư số của bạn đã bị thu hồi; không thể ký."), False)
+    agency = str(settings.get("agency_name_vi") or settings["agency"])
+    organisation = signing_keys.organisation(cert)
+    if not same_organisation(organisation, agency):
+        return SigningRefused(gettext(
+            "Chứng thư số của bạn cấp cho %(organisation)s, không phải %(agency)s — cơ quan "
+            "cấp văn bản này; không thể ký. Liên hệ quản trị hệ thống để được cấp chứng thư "
+            "số của %(agency)s.", organisation=organisation or "—", agency=agency), False)
     return None
 
 
@@ -109,7 +118,7 @@ def complete(session: Session, actor: Actor, task: HumanTask, data: dict[str, An
     procedure = load_version(session, dossier.procedure_version_id)
     signing = signs_result(procedure, task, data)
     if signing:
-        refused = consent_problem(actor.username, passphrase or "")
+        refused = consent_problem(actor.username, passphrase or "", procedure.settings)
         if refused is not None:
             raise refused
     dossier = complete_task(session, task.id, data, actor=actor.username,

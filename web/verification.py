@@ -40,8 +40,9 @@ def trust() -> TrustSettings | None:
         return None
 
 
-def check_pdf(data: bytes) -> Checked:
-    """Verify `data` (raises NotAPdf for uploads that are not a PDF within the size limit)."""
+def check_pdf(data: bytes, agency: str | None = None) -> Checked:
+    """Verify `data` (raises NotAPdf for uploads that are not a PDF within the size limit);
+    with `agency`, the issuing agency's name, also whether each signer belongs to it."""
     if not data:
         raise NotAPdf("Tệp rỗng.")
     if len(data) > MAX_PDF_BYTES:
@@ -52,6 +53,6 @@ def check_pdf(data: bytes) -> Checked:
     if settings is None:
         return Checked(None, "Hệ thống chưa được cấu hình chứng thư gốc tin cậy.")
     try:
-        return Checked(verify_pdf(data, settings), None)
+        return Checked(verify_pdf(data, settings, organisation=agency), None)
     except Exception:  # a PDF pyHanko cannot read: say so rather than fail the page
         return Checked(None, "Không đọc được cấu trúc tệp PDF này.")

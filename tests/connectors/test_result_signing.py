@@ -185,7 +185,7 @@ def test_without_consent_the_job_retries_then_becomes_an_incident(deployed):
 def own_pki(tmp_path, monkeypatch):
     """A PKI this test may revoke in, with lanhdao's key."""
     folder = tmp_path / "own-pki"
-    pki = init_pki(folder, [OfficerSpec("Lê Quang Hải", "UBND phường Hoàn Kiếm", SIGNING_PASSPHRASE,
+    pki = init_pki(folder, [OfficerSpec("Lê Quang Hải", "Ủy ban nhân dân phường Hoàn Kiếm", SIGNING_PASSPHRASE,
                                         slug="lanhdao", key_type="ec-p256")])
     monkeypatch.setenv("MOTCUA_PKI", str(folder))
     return pki
@@ -200,7 +200,7 @@ def test_a_revoked_certificate_does_not_sign(deployed, own_pki):
 
 def test_an_expired_certificate_does_not_sign(deployed, own_pki):
     (own_pki.folder / "officers" / "lanhdao.p12").unlink()
-    issue_expired_officer(own_pki, "Lê Quang Hải", "UBND phường Hoàn Kiếm", SIGNING_PASSPHRASE,
+    issue_expired_officer(own_pki, "Lê Quang Hải", "Ủy ban nhân dân phường Hoàn Kiếm", SIGNING_PASSPHRASE,
                                   slug="lanhdao", key_type="ec-p256")
     code = drive(deployed, SCENARIO, "approve")
     job = _jobs(deployed, code, "result.sign")[0]

@@ -18,7 +18,8 @@ from ..extensions import limiter
 from ..i18n import select_locale
 from ..identity import db
 from ..verification import Checked, NotAPdf, check_pdf
-from .lookup import LIMIT, MAX_INPUT, bp
+from .codes import typed_code
+from .lookup import LIMIT, bp
 
 
 def _issued(sha256: str) -> Dossier | None:
@@ -27,6 +28,11 @@ def _issued(sha256: str) -> Dossier | None:
         Job.operator == "result.sign", Job.status == "done",
         Job.result["document"].as_string() == sha256))
     return db().get(Dossier, dossier_id) if dossier_id else None
+
+
+def _agency(dossier: Dossier | None) -> str | None:
+    """The name of the agency that issued the dossier's result."""
+    return dossier.procedure_version.settings.get("agency_name_vi") if dossier else None
 
 
 def _page(*, code: str = "", checked: Checked | None = None, error: str | None = None,
@@ -53,13 +59,14 @@ def verify() -> tuple[str, int]:
     if request.method == "POST":
         upload = request.files.get("tep")
         data = upload.read(10 * 1024 * 1024 + 1) if upload else b""
+        sha256 = hashlib.sha256(data).hexdigest()
+        dossier = _issued(sha256)
         try:
-            checked = check_pdf(data)
+            checked = check_pdf(data, _agency(dossier))
         except NotAPdf as exc:
             return _page(error=str(exc), searched=True, status=400)
-        sha256 = hashlib.sha256(data).hexdigest()
-        return _page(checked=checked, sha256=sha256, dossier=_issued(sha256), searched=True)
-    code = request.args.get("ma", "").strip()[:MAX_INPUT]
+        return _page(checked=checked, sha256=sha256, dossier=dossier, searched=True)
+    code = typed_code(request.args.get("ma"))
     if not code:
         return _page()
     dossier = db().scalar(select(Dossier).where(Dossier.code == code))
@@ -67,5 +74,6 @@ def verify() -> tuple[str, int]:
     if signed is None or not blobs.exists(signed.sha256):
         return _page(code=code, searched=True,
                      error="Không có văn bản kết quả đã ký số nào mang mã hồ sơ này.")
-    return _page(code=code, checked=check_pdf(blobs.get(signed.sha256)), dossier=dossier,
+    return _page(code=code, checked=check_pdf(blobs.get(signed.sha256), _agency(dossier)),
+                 dossier=dossier,
                  sha256=signed.sha256, searched=True)
