@@ -57,9 +57,15 @@ def department_overview(session: Session) -> list[Department]:
 
 
 def known_departments(session: Session) -> list[str]:
-    """Codes to suggest when an administrator types a department."""
-    codes = set(_from_procedures(session)) | set(session.scalars(select(UserRole.department)))
-    return sorted(codes - {ALL})
+    """The departments a role may name: those of the deployed procedures. Empty while
+    no procedure is deployed (then any well-formed code is taken)."""
+    return sorted(set(_from_procedures(session)) - {ALL})
+
+
+def suggested_departments(session: Session) -> list[str]:
+    """Codes to offer in a role row: the known ones, else those users hold."""
+    return known_departments(session) or sorted(
+        set(session.scalars(select(UserRole.department))) - {ALL})
 
 
 @bp.get("/phong-ban")

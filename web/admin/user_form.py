@@ -39,8 +39,12 @@ def rows_for(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return [dict(row, index=i) for i, row in enumerate(rows)]
 
 
-def parse_roles(rows: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    """The pairs kept, and an error per bad row (keyed roles-N) or for all (roles)."""
+def parse_roles(rows: list[dict[str, Any]], known: list[str],
+                held: frozenset[tuple[str, str]] = frozenset()
+                ) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The pairs kept, and an error per bad row (keyed roles-N) or for all (roles).
+    A department must be one of `known` (when there are any) or '*'; a pair the user
+    already `held` is kept as it is."""
     pairs: list[tuple[str, str]] = []
     errors: dict[str, str] = {}
     for row in rows:
@@ -52,6 +56,10 @@ def parse_roles(rows: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], dict
         elif not valid_department(department):
             errors[f"roles-{row['index']}"] = gettext(
                 "Mã phòng ban gồm 1–64 ký tự, không có dấu cách; * là mọi phòng ban.")
+        elif known and department not in (*known, "*") and (role, department) not in held:
+            errors[f"roles-{row['index']}"] = gettext(
+                "Không có phòng ban %(code)s trong danh sách phòng ban; chọn một mã trong danh "
+                "sách hoặc * cho mọi phòng ban.", code=department)
         elif (role, department) not in pairs:
             pairs.append((role, department))
     if not pairs and not errors:

@@ -17,7 +17,7 @@ from ..identity import db, require_role
 from ..paging import page_number
 from ..unit_of_work import attempt
 from . import bp
-from .departments import known_departments
+from .departments import known_departments, suggested_departments
 from .labels import ROLE_LABELS
 from .user_form import check_account, parse_roles, posted_rows, rows_for
 
@@ -35,7 +35,7 @@ def users() -> str:
                                       offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     return render_template("admin/users.html", users=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), search=search, role=role,
-                           labels=ROLE_LABELS, now=utcnow())
+                           labels=ROLE_LABELS, now=utcnow(), known=known_departments(db()))
 
 
 @bp.route("/nguoi-dung/moi", methods=["GET", "POST"])
@@ -47,7 +47,7 @@ def new_user():
     if request.method == "POST":
         rows = posted_rows(form)
         errors = check_account(form)
-        pairs, role_errors = parse_roles(rows)
+        pairs, role_errors = parse_roles(rows, known_departments(db()))
         errors.update(role_errors)
         if not errors:
             try:
@@ -62,7 +62,8 @@ def new_user():
                 flash(gettext("Đã tạo tài khoản %(username)s.", username=user.username))
                 return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/user_new.html", form=form, errors=errors, rows=rows,
-                           labels=ROLE_LABELS, departments=known_departments(db())), \
+                           labels=ROLE_LABELS, departments=suggested_departments(db()),
+                           known=known_departments(db())), \
         (400 if errors else 200)
 
 
@@ -75,7 +76,8 @@ def edit_user(user_id: int):
     status = 200
     if request.method == "POST":
         rows = posted_rows(request.form)
-        pairs, errors = parse_roles(rows)
+        pairs, errors = parse_roles(rows, known_departments(db()),
+                                    frozenset((r.role, r.department) for r in user.roles))
         status = 400
         if not errors:
             try:
@@ -90,7 +92,8 @@ def edit_user(user_id: int):
     steps = db().scalar(select(func.count(HumanTask.id)).where(
         HumanTask.completed_by == user.username)) or 0
     return render_template("admin/user_edit.html", user=user, errors=errors, rows=rows,
-                           labels=ROLE_LABELS, departments=known_departments(db()),
+                           labels=ROLE_LABELS, departments=suggested_departments(db()),
+                           known=known_departments(db()),
                            steps=steps, locked=accounts.is_locked(user),
                            history=account_log.entries(db(), user.username, limit=50)), status
 
