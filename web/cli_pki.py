@@ -39,8 +39,11 @@ def pki_init(organisation: str) -> None:
 @click.argument("username")
 @click.option("--organisation", required=True, help="e.g. 'Ủy ban nhân dân phường Hoàn Kiếm'.")
 @click.option("--title", help="e.g. 'Phó Chủ tịch'.")
+@click.option("--agency", help="The agency code (as in procedure.toml) of one more agency the "
+              "officer signs for; the certificate's organisation must be that agency's name.")
 @click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from standard input.")
-def pki_issue(username: str, organisation: str, title: str | None, passphrase_stdin: bool) -> None:
+def pki_issue(username: str, organisation: str, title: str | None, agency: str | None,
+              passphrase_stdin: bool) -> None:
     """Issue USERNAME a signing certificate and an encrypted PKCS#12 key file."""
     if passphrase_stdin:
         passphrase = sys.stdin.readline().rstrip("\n")
@@ -55,16 +58,17 @@ def pki_issue(username: str, organisation: str, title: str | None, passphrase_st
         if user is None:
             click.secho(f"no user {username!r}", fg="red", err=True)
             sys.exit(1)
-        if signing_keys.has_key(username):
-            click.secho(f"{username} already has a key ({signing_keys.key_path(username)})",
+        slug = signing_keys.key_slug(username, agency)
+        if signing_keys.has_key(username, agency):
+            click.secho(f"{slug} already has a key ({signing_keys.key_path(slug)})",
                         fg="red", err=True)
             sys.exit(1)
         try:
-            path = signing_keys.issue(user, passphrase, organisation, title)
+            path = signing_keys.issue(user, passphrase, organisation, title, agency)
         except PkiError as exc:
             click.secho(f"refused: {exc}", fg="red", err=True)
             sys.exit(1)
-    click.echo(f"key for {username}: {path}")
+    click.echo(f"key for {slug}: {path}")
 
 
 @pki_group.command("organisation")

@@ -97,13 +97,20 @@ def demo_keys(sessions: sessionmaker[Session], log=click.echo) -> None:
     demo password) and one for each agency."""
     signing_keys.init("motcua demo")
     with transaction(sessions) as s:
-        for username, title in DEMO_SIGNERS.items():
-            user = s.scalar(select(User).where(User.username == username))
-            if user is not None and not signing_keys.has_key(username):
-                signing_keys.issue(user, DEMO_PASSWORD, DEMO_ORGANISATION, title)
-                log(f"  signing key for {username} ({title})")
         agencies = {v.settings["agency"]: v.settings.get("agency_name_vi") or v.settings["agency"]
                     for v in s.scalars(select(ProcedureVersion))}
+        for username, title in DEMO_SIGNERS.items():
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                continue
+            if not signing_keys.has_key(username):
+                signing_keys.issue(user, DEMO_PASSWORD, DEMO_ORGANISATION, title)
+                log(f"  signing key for {username} ({title})")
+            # the demo's officers serve every demo agency: a certificate of each
+            for agency, name in sorted(agencies.items()):
+                if name != DEMO_ORGANISATION and not signing_keys.has_key(username, agency):
+                    signing_keys.issue(user, DEMO_PASSWORD, name, title, agency)
+                    log(f"  signing key for {username} at {name}")
     for agency, name in sorted(agencies.items()):
         if not organisation_keys.has_key(agency):
             organisation_keys.issue(agency, name)

@@ -25,8 +25,13 @@ def key_path(username: str) -> Path:
     return key_file(username)
 
 
-def has_key(username: str) -> bool:
-    return key_path(username).exists()
+def key_slug(username: str, agency: str | None = None) -> str:
+    """Whose key file: the officer's own, or theirs for one more agency they sign for."""
+    return f"{username}@{agency.lower()}" if agency else username
+
+
+def has_key(username: str, agency: str | None = None) -> bool:
+    return key_path(key_slug(username, agency)).exists()
 
 
 def init(organisation: str = "motcua") -> LocalPki:
@@ -40,14 +45,17 @@ def display_name(user: User) -> str:
     return re.sub(r"\s*\([^)]*\)\s*$", "", user.full_name).strip() or user.username
 
 
-def issue(user: User, passphrase: str, organisation: str, title: str | None = None) -> Path:
-    """Issue `user` a certificate and encrypted PKCS#12 key (once: an existing key stays)."""
-    if has_key(user.username):
-        return key_path(user.username)
-    pki = load_pki(config.pki_dir())
-    pki.issue_officer(display_name(user), organisation, passphrase, slug=user.username,
-                      title=title, email=user.email)
-    return key_path(user.username)
+def issue(user: User, passphrase: str, organisation: str, title: str | None = None,
+          agency: str | None = None) -> Path:
+    """Issue `user` a certificate of `organisation` and an encrypted PKCS#12 key (once: an
+    existing key stays). With `agency` (its code), the key with which the officer signs
+    that agency's results when they serve more than one."""
+    slug = key_slug(user.username, agency)
+    if not key_path(slug).exists():
+        pki = load_pki(config.pki_dir())
+        pki.issue_officer(display_name(user), organisation, passphrase, slug=slug,
+                          title=title, email=user.email)
+    return key_path(slug)
 
 
 def unlock(username: str, passphrase: str, agency: str) -> x509.Certificate:

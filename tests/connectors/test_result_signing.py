@@ -321,6 +321,12 @@ def test_pki_commands_init_issue_list_and_revoke(db_url, sessions, people, tmp_p
                      input="mật khẩu dài đủ\n")
     assert out.exit_code == 0, out.output
     assert Path(tmp_path / "cli-pki" / "officers" / "lanhdao.p12").exists()
+    # one more agency the officer signs for: a key of its own, named after the agency
+    out = cli.invoke(main, ["pki", "issue", "lanhdao", "--organisation",
+                            "Ủy ban nhân dân phường Cầu Giấy", "--agency", "UBND-PCG",
+                            "--passphrase-stdin"], input="mật khẩu dài đủ\n")
+    assert out.exit_code == 0 and "lanhdao@ubnd-pcg" in out.output, out.output
+    assert Path(tmp_path / "cli-pki" / "officers" / "lanhdao@ubnd-pcg.p12").exists()
     assert cli.invoke(main, ["pki", "issue", "khongco", "--organisation", "X",
                              "--passphrase-stdin"], input="mật khẩu dài đủ\n").exit_code == 1
     out = cli.invoke(main, ["pki", "organisation", "UBND-PHK", "--name",
