@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 from engine import config
+from engine.models import Dossier
 from signing import (
     PkiError,
     TrustSettings,
@@ -38,6 +39,14 @@ def trust() -> TrustSettings | None:
         return load_pki(config.pki_dir()).trust()
     except PkiError:
         return None
+
+
+def issuing_agency(dossier: Dossier | None) -> str | None:
+    """The name of the agency that issues the dossier's result."""
+    if dossier is None:
+        return None
+    name = dossier.procedure_version.settings.get("agency_name_vi")
+    return str(name) if name else None
 
 
 def check_pdf(data: bytes, agency: str | None = None) -> Checked:

@@ -4,6 +4,7 @@ document it issued carries a signature by another agency's officer."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 
@@ -57,7 +58,7 @@ def test_a_leader_with_another_agencys_certificate_is_refused_at_approval(
         assert not s.scalars(select(SigningGrant)).all()
 
 
-def test_xac_minh_says_which_signer_is_of_another_agency(app, deployed, signing_pki):
+def test_xac_minh_says_which_signer_is_of_another_agency(app, deployed, signing_pki, people):
     code = drive(deployed, PERMIT, "approve")
     public = app.test_client()
     body = html.unescape(public.get(f"/xac-minh?ma={code}").get_data(as_text=True))
@@ -81,3 +82,11 @@ def test_xac_minh_says_which_signer_is_of_another_agency(app, deployed, signing_
             in body)
     assert f"Chữ ký của người thuộc {HOAN_KIEM}, không phải {CAU_GIAY}" in body
     assert "KHÔNG HỢP LỆ" in body and "mọi chữ ký số đều hợp lệ" not in body
+
+    # the officers' and auditors' check of the same stored document says it too
+    auditor = login(app.test_client(), "kiemtoan")
+    sha256 = hashlib.sha256(forged).hexdigest()
+    r = auditor.get(f"/can-bo/ho-so/{code}/van-ban/{sha256}/kiem-tra")
+    body = html.unescape(r.get_data(as_text=True))
+    assert r.status_code == 200, body[:500]
+    assert f"Chữ ký của người thuộc {HOAN_KIEM}, không phải {CAU_GIAY}" in body

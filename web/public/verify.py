@@ -17,7 +17,7 @@ from ..documents import latest
 from ..extensions import limiter
 from ..i18n import select_locale
 from ..identity import db
-from ..verification import Checked, NotAPdf, check_pdf
+from ..verification import Checked, NotAPdf, check_pdf, issuing_agency
 from .codes import typed_code
 from .lookup import LIMIT, bp
 
@@ -28,11 +28,6 @@ def _issued(sha256: str) -> Dossier | None:
         Job.operator == "result.sign", Job.status == "done",
         Job.result["document"].as_string() == sha256))
     return db().get(Dossier, dossier_id) if dossier_id else None
-
-
-def _agency(dossier: Dossier | None) -> str | None:
-    """The name of the agency that issued the dossier's result."""
-    return dossier.procedure_version.settings.get("agency_name_vi") if dossier else None
 
 
 def _page(*, code: str = "", checked: Checked | None = None, error: str | None = None,
@@ -62,7 +57,7 @@ def verify() -> tuple[str, int]:
         sha256 = hashlib.sha256(data).hexdigest()
         dossier = _issued(sha256)
         try:
-            checked = check_pdf(data, _agency(dossier))
+            checked = check_pdf(data, issuing_agency(dossier))
         except NotAPdf as exc:
             return _page(error=str(exc), searched=True, status=400)
         return _page(checked=checked, sha256=sha256, dossier=dossier, searched=True)
@@ -74,6 +69,6 @@ def verify() -> tuple[str, int]:
     if signed is None or not blobs.exists(signed.sha256):
         return _page(code=code, searched=True,
                      error="Không có văn bản kết quả đã ký số nào mang mã hồ sơ này.")
-    return _page(code=code, checked=check_pdf(blobs.get(signed.sha256), _agency(dossier)),
+    return _page(code=code, checked=check_pdf(blobs.get(signed.sha256), issuing_agency(dossier)),
                  dossier=dossier,
                  sha256=signed.sha256, searched=True)
