@@ -66,7 +66,7 @@ def test_citizen_registers_applies_reviews_submits_and_gets_a_receipt(
     page.fill("[name='nguoi_du_dinh_ket_hon.ho_ten']", "Lê Văn Cường")
     page.fill("[name='nguoi_du_dinh_ket_hon.ngay_sinh']", "1993-11-20")
     page.fill("[name='nguoi_du_dinh_ket_hon.so_dinh_danh']", "001093067890")
-    page.check("[name=cam_doan]")
+    page.check("input[type=checkbox][name=cam_doan]")
     page.set_input_files("[name=tep__to_khai]", str(pdf))
     page.set_input_files("[name=tep__giay_to_nhan_than]", str(pdf))
     screens.shot(page, "apply-filled")
@@ -138,7 +138,7 @@ def test_citizen_answers_a_supplement_request_then_rates_the_result(
     box.locator("button:has-text('Gửi bổ sung')").click()
     assert "Bạn cần đánh dấu xác nhận." in page.inner_text("#bo-sung")  # declaration missing
     assert page.input_value("[name=noi_dung_bo_sung]").startswith("Đã xin giấy xác nhận")
-    page.check("[name=cam_ket_bo_sung]")
+    page.check("input[type=checkbox][name=cam_ket_bo_sung]")
     page.click("#bo-sung button:has-text('Gửi bổ sung')")
     main = page.inner_text("main")
     assert "Đã gửi nội dung bổ sung" in main and "Đang xử lý" in main

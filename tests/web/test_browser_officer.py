@@ -153,7 +153,7 @@ def test_reception_registers_a_walk_in_dossier(live_server, browser, screens, se
     page.select_option("[name=muc_dich_su_dung]", "khac")
     page.fill("[name=muc_dich_khac]", "Bổ túc hồ sơ xin việc")
     page.fill("[name=so_dien_thoai]", "0987000111")
-    page.check("[name=cam_doan]")
+    page.check("input[type=checkbox][name=cam_doan]")
     page.set_input_files("[name='doc.to_khai']", str(scan))
     screens.shot(page, "walk-in-form")
     page.click("button:has-text('Tạo hồ sơ và in giấy tiếp nhận')")

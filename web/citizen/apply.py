@@ -50,6 +50,12 @@ def _defaults(schema: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def _refill(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The form refilled from saved or posted data. An optional section left out of the
+    data (nothing typed in it) shows its defaults again, as on a new application."""
+    return {**_defaults(schema), **flat_values(data)}
+
+
 def initial_values(procedure: Procedure) -> dict[str, Any]:
     """A new application starts from the form's defaults and what the account knows."""
     schema = _start_schema(procedure)
@@ -108,7 +114,8 @@ def apply(code: str) -> Response | tuple[str, int]:
         return redirect(url_for(".dossier_submitted", draft_id=draft.id))
     errors: dict[str, list[str]] = {}
     if request.method == "GET":
-        values = flat_values(draft.data) if draft is not None else initial_values(procedure)
+        values = (_refill(schema, draft.data) if draft is not None
+                  else initial_values(procedure))
     else:
         data = parse(schema, request.form)
         draft = drafts.save_draft(s, me, code, data, "online", draft.id if draft else None)
@@ -129,7 +136,7 @@ def apply(code: str) -> Response | tuple[str, int]:
                 flash(gettext("Đã bỏ %(n)s tệp đính kèm.", n=len(removed)))
             flash(gettext("Đã lưu nháp. Bạn có thể tiếp tục sau tại “Hồ sơ của tôi”."))
             return redirect(url_for(".apply", code=code, nhap=draft.id))
-        values = flat_values(data)
+        values = _refill(schema, data)
     attachments = drafts.attachments_of(s, draft_id=draft.id) if draft is not None else []
     form_fields = fields(schema, lang)
     html = render_template(
