@@ -5,27 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import DEMO_PASSWORD
 from ..helpers import received_long_ago
+from .test_browser_officer import sign_in
 
 
 @pytest.fixture
 def overdue(sessions, people):
     return received_long_ago(sessions)
-
-
-def sign_in(browser, live_server, username):
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="vi-VN")
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
-            and not m.text.startswith("Failed to load resource") else None)
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("main button:has-text('Đăng nhập')")
-    page.click("header nav a:text-is('Hộp việc')")
-    return page, errors
 
 
 def test_issuing_an_apology_slip(browser, live_server, overdue, screens):
