@@ -68,9 +68,25 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the database to the newest schema."""
-    factory()
-    click.echo(f"database at the newest schema: {config.database_url()}")
+    """Create or migrate the database to the newest schema. The only command that
+    migrates; safe to run twice at once (on PostgreSQL the second waits for the first)."""
+    from sqlalchemy.engine import make_url
+
+    from engine import migrate
+    from engine.db import make_engine
+
+    url = config.database_url()
+    engine = make_engine(url)
+    try:
+        before = migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    where = make_url(url).render_as_string(hide_password=True)
+    head = migrate.head()
+    if before == head:
+        click.echo(f"database already at the newest schema ({head}), nothing to do: {where}")
+    else:
+        click.echo(f"database migrated from {before or 'an empty database'} to {head}: {where}")
 
 
 # -- procedures -------------------------------------------------------------------
@@ -242,7 +258,8 @@ def tasks_complete(task: str, data: str, actor: str) -> None:
 @click.option("--name", help="Worker name recorded on claimed jobs (default host:pid).")
 def worker(once: bool, poll: float | None, batch: int | None, lease: float | None,
            grace: float | None, name: str | None) -> None:
-    """Run outbox jobs, due timers and deadline reminders until SIGTERM/SIGINT."""
+    """Run outbox jobs, due timers and deadline reminders until SIGTERM/SIGINT. Refuses
+    to start on a database whose schema is not this code's (run `motcua db upgrade`)."""
     import dataclasses
     import logging
     from datetime import timedelta
@@ -256,7 +273,9 @@ def worker(once: bool, poll: float | None, batch: int | None, lease: float | Non
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    sessions = factory()
+    from .startup import sessions_at_head
+
+    sessions = sessions_at_head()  # refuses a schema other than this code's
     if once:
         click.echo(str(run_once(sessions, name, settings.batch,
                                 lease=timedelta(seconds=settings.lease_seconds))))
