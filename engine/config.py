@@ -167,3 +167,17 @@ def payment_settings(public_url: str | None = None) -> PaymentSettings:
         pay_url=os.environ["MOTCUA_PAYMENT_URL"], api_url=os.environ["MOTCUA_PAYMENT_API_URL"],
         tmn_code=os.environ["MOTCUA_PAYMENT_TMN_CODE"], secret=os.environ["MOTCUA_PAYMENT_SECRET"],
         public_url=base)
+
+
+def metrics_token() -> str | None:
+    """A bearer token that opens /metrics to a scraper that is not on this machine
+    (MOTCUA_METRICS_TOKEN); without it only loopback clients may scrape."""
+    return os.environ.get("MOTCUA_METRICS_TOKEN") or None
+
+
+def log_format() -> str:
+    """MOTCUA_LOG_FORMAT: `json` (one JSON object a line) or `text` (the default)."""
+    value = (os.environ.get("MOTCUA_LOG_FORMAT") or "text").strip().lower()
+    if value not in ("json", "text"):
+        raise ValueError(f"MOTCUA_LOG_FORMAT must be json or text, not {value!r}")
+    return value

@@ -76,12 +76,15 @@ def _collapse_old_heads(connection: Connection) -> None:
     connection.execute(text("DELETE FROM alembic_version WHERE version_num != :v"), {"v": newest})
 
 
-def current(engine: Engine) -> str | None:
+def current(bind: Engine | Connection) -> str | None:
     """The database's revision (the newest row, for a database made on the old parallel
     heads; a revision this code does not know counts as newest), or None when the
     database was never migrated."""
-    with engine.connect() as connection:
-        rows = _recorded(connection)
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            rows = _recorded(connection)
+    else:
+        rows = _recorded(bind)
     if not rows:
         return None
     order = _chain()
@@ -91,15 +94,15 @@ def current(engine: Engine) -> str | None:
     return min(rows, key=order.index)
 
 
-def require_head(engine: Engine) -> str:
+def require_head(bind: Engine | Connection) -> str:
     """Return the head when the database's schema is exactly this code's; else raise
     SchemaNotCurrent saying what to run. Long-running processes call this at start
     instead of migrating."""
     expected = head()
-    found = current(engine)
+    found = current(bind)
     if found == expected:
         return expected
-    where = engine.url.render_as_string(hide_password=True)
+    where = bind.engine.url.render_as_string(hide_password=True)
     if found is None:
         raise SchemaNotCurrent(
             f"the database has no motcua schema yet: run `{UPGRADE_COMMAND}` first",

@@ -165,6 +165,10 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    from . import observability  # /readyz, /metrics, request ids and request logs
+
+    observability.register(app, sessions)
+
     from . import admin, analyst, api, citizen, delivery, officer, public
     from .auth import bp as auth_bp
     from .board import bp as board_bp

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import metrics
 from ..db import transaction
 from ..errors import MotcuaError
 from ..models import Dossier, HumanTask, Job, utcnow
@@ -145,8 +146,10 @@ def run_once(factory: sessionmaker[Session], worker: str | None = None, batch: i
             began = time.monotonic()
             outcome = run_job(factory, ctx, clock)
             hand.discard(ctx.job_id)
+            took = time.monotonic() - began
             log.info("job %s %s %s attempt %s: %s in %.3fs", ctx.job_id, ctx.operator,
-                     ctx.dossier_code, ctx.attempt, outcome, time.monotonic() - began)
+                     ctx.dossier_code, ctx.attempt, outcome, took)
+            metrics.job_finished(ctx.operator, outcome, took)
             if outcome == "done":
                 report.jobs_done += 1
             elif outcome == "failed":

@@ -82,6 +82,8 @@ ROUTES: dict[str, Route] = {
     # -- anyone ------------------------------------------------------------------------
     "home": page("GET", EVERYONE),
     "healthz": page("GET", EVERYONE),
+    "readyz": page("GET", EVERYONE),
+    "metrics": page("GET", EVERYONE),  # loopback clients: every test client is one
     "static": page("GET", EVERYONE, filename="filename"),
     "set_language": page("GET", EVERYONE, code="language"),
     # signs in as another account: the caller's session changes
