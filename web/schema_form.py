@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -21,6 +23,53 @@ class Field:
     # shown only while the field `show_when[0]` holds one of `show_when[1]`
     # ("true"/"false" for a checkbox): the form's if/then rules, for the page's script
     show_when: tuple[str, list[str]] | None = None
+
+    def shown(self, value: Any) -> str:
+        """The value as its input shows it: a date as dd/mm/yyyy, nothing as empty."""
+        if self.kind == "date":
+            return shown_date(value)
+        return "" if value is None else str(value)
+
+
+# Dates: a person types and reads dd/mm/yyyy (macros/form.html: a text input with that
+# placeholder); the schema and the engine keep ISO yyyy-mm-dd.
+_TYPED_DATE = re.compile(r"([0-9]{1,2}) *[/.,\- ] *([0-9]{1,2}) *[/.,\- ] *([0-9]{4})"
+                         r"|([0-9]{2})([0-9]{2})([0-9]{4})")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date(text: str) -> str:
+    """The ISO date (yyyy-mm-dd) of a date typed day first: 08/03/1995, 8/3/1995,
+    08-03-1995, 08.03.1995 or 08031995 (a phone's number pad has no slash). An ISO date
+    is taken as it is. Anything else, an impossible day such as 31/02/2025 included,
+    comes back as typed: the schema's date format refuses it and the form shows it
+    again, as typed, beside the reason."""
+    text = text.strip()
+    if _ISO_DATE.fullmatch(text):
+        return text
+    typed = _TYPED_DATE.fullmatch(text)
+    if typed is None:
+        return text
+    day, month, year = (int(g) for g in typed.groups() if g is not None)
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return text
+
+
+def shown_date(value: Any) -> str:
+    """A stored ISO date as a person reads and types it (dd/mm/yyyy); anything else
+    (what was typed and refused) as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return str(value)
 
 
 def _label(schema: dict[str, Any], name: str, lang: str) -> str:
@@ -110,7 +159,8 @@ def _typed(schema: dict[str, Any], data: dict[str, Any]) -> bool:
 
 def parse(schema: dict[str, Any], form: MultiDict[str, str], prefix: str = "") -> dict[str, Any]:
     """Typed data from posted fields; empty optional fields are left out so the
-    schema, not the browser, decides what is missing. An optional group the
+    schema, not the browser, decides what is missing. A date typed dd/mm/yyyy is
+    stored as the ISO date the schema expects (parse_date). An optional group the
     applicant wrote nothing in is left out too, defaults and all, so its own
     required fields are not demanded. A checkbox the page showed (it posts an
     empty value alongside) and left unticked is false."""
@@ -138,6 +188,8 @@ def parse(schema: dict[str, Any], form: MultiDict[str, str], prefix: str = "") -
             continue
         if typ == "integer":
             data[name] = int(raw) if raw.lstrip("-").isdigit() else raw
+        elif prop.get("format") == "date":
+            data[name] = parse_date(raw)
         elif typ == "number":
             try:
                 data[name] = float(raw.replace(",", "."))

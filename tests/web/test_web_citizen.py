@@ -121,7 +121,7 @@ def test_start_form_is_rendered_from_its_schema_and_prefilled(citizen):
     page = citizen.get(APPLY).get_data(as_text=True)
     assert 'name="ho_ten"' in page and 'value="Nguyễn Văn An"' in page  # from the account
     assert 'value="001094012345"' in page and 'value="Kinh"' in page  # account, schema default
-    assert 'type="date"' in page and '<select id="f-gioi_tinh"' in page
+    assert 'placeholder="dd/mm/yyyy"' in page and '<select id="f-gioi_tinh"' in page  # dates typed day first
     assert 'data-show-values="ket_hon"><legend>Người dự định kết hôn' in page
     assert 'name="tep__to_khai"' in page and 'name="tep__van_ban_uy_quyen"' in page
     assert 'enctype="multipart/form-data"' in page

@@ -40,6 +40,15 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   parts.forEach(({ controls }) => controls.forEach((el) => el.addEventListener("change", refresh)));
   refresh();
+  // A date typed as 08031995 or 8-3-1995 (a phone's number pad has no slash) reads
+  // 08/03/1995 once the field is left; the server understands all of them anyway.
+  document.querySelectorAll("input.date").forEach((input) => {
+    input.addEventListener("blur", () => {
+      const typed = input.value.trim().match(/^(\d{1,2})\D+(\d{1,2})\D+(\d{4})$/)
+        || input.value.trim().match(/^(\d{2})(\d{2})(\d{4})$/);
+      if (typed) input.value = `${typed[1].padStart(2, "0")}/${typed[2].padStart(2, "0")}/${typed[3]}`;
+    });
+  });
   document.querySelectorAll("[data-back]").forEach((a) => {
     a.addEventListener("click", (e) => { e.preventDefault(); history.back(); });
   });
