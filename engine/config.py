@@ -181,3 +181,42 @@ def log_format() -> str:
     if value not in ("json", "text"):
         raise ValueError(f"MOTCUA_LOG_FORMAT must be json or text, not {value!r}")
     return value
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """How `motcua serve` runs the web app under gunicorn: where it listens, how many
+    processes of how many threads, how long a request may take, and how many reverse
+    proxies in front of it set X-Forwarded-For/-Proto/-Host/-Port (0: none is trusted)."""
+
+    bind: str = "127.0.0.1:8000"
+    workers: int = 2
+    threads: int = 4
+    timeout_seconds: float = 120.0
+    proxy_headers: int = 0
+
+
+def _env_count(name: str, default: int, least: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        number = int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+    if number < least:
+        raise ValueError(f"{name} must be at least {least}, got {number}")
+    return number
+
+
+def web_settings() -> WebSettings:
+    """Read from MOTCUA_WEB_BIND, MOTCUA_WEB_WORKERS, MOTCUA_WEB_THREADS,
+    MOTCUA_WEB_TIMEOUT (seconds) and MOTCUA_PROXY_HEADERS (1 behind one reverse proxy)."""
+    d = WebSettings()
+    return WebSettings(
+        bind=os.environ.get("MOTCUA_WEB_BIND") or d.bind,
+        workers=_env_count("MOTCUA_WEB_WORKERS", d.workers, 1),
+        threads=_env_count("MOTCUA_WEB_THREADS", d.threads, 1),
+        timeout_seconds=_env_float("MOTCUA_WEB_TIMEOUT", d.timeout_seconds),
+        proxy_headers=_env_count("MOTCUA_PROXY_HEADERS", d.proxy_headers, 0),
+    )

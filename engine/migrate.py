@@ -14,6 +14,7 @@ check the schema (`require_head`) and refuse an older or a newer one.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -45,9 +46,16 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+@lru_cache(maxsize=1)
+def _revisions() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The heads, and every revision newest first; read once a process (/readyz asks)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return tuple(script.get_heads()), tuple(rev.revision for rev in script.walk_revisions())
+
+
 def head() -> str:
     """The one head of the chain; more than one is a mistake in a new migration."""
-    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    heads = _revisions()[0]
     if len(heads) != 1:
         raise RuntimeError(f"migrations have {len(heads)} heads ({', '.join(sorted(heads))}); "
                            "each new migration must revise the current head")
@@ -56,8 +64,8 @@ def head() -> str:
 
 def _chain() -> list[str]:
     """Every revision, newest first."""
-    script = ScriptDirectory.from_config(alembic_config())
-    return [rev.revision for rev in script.walk_revisions("base", head())]
+    head()
+    return list(_revisions()[1])
 
 
 def _recorded(connection: Connection) -> list[str] | None:

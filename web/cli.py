@@ -89,6 +89,36 @@ def db_upgrade() -> None:
         click.echo(f"database migrated from {before or 'an empty database'} to {head}: {where}")
 
 
+# -- serve ------------------------------------------------------------------------
+
+@main.command("serve")
+@click.option("--bind", help="Where to listen: HOST:PORT or unix:PATH "
+              "[MOTCUA_WEB_BIND, 127.0.0.1:8000].")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Processes [MOTCUA_WEB_WORKERS, 2].")
+@click.option("--threads", type=click.IntRange(min=1),
+              help="Threads in each process [MOTCUA_WEB_THREADS, 4].")
+@click.option("--timeout", type=click.FloatRange(min=1),
+              help="Seconds a request may take before its process is restarted "
+                   "[MOTCUA_WEB_TIMEOUT, 120].")
+def serve(bind: str | None, workers: int | None, threads: int | None,
+          timeout: float | None) -> None:
+    """Serve the web app under gunicorn until SIGTERM/SIGINT. Refuses to start on a
+    database whose schema is not this code's (run `motcua db upgrade`); behind a reverse
+    proxy set MOTCUA_PROXY_HEADERS=1."""
+    import dataclasses
+
+    from .serve import serve as run_server
+    from .startup import sessions_at_head
+
+    settings = config.web_settings()
+    given: dict[str, Any] = {"bind": bind, "workers": workers, "threads": threads,
+                             "timeout_seconds": timeout}
+    settings = dataclasses.replace(settings, **{k: v for k, v in given.items() if v is not None})
+    sessions_at_head().kw["bind"].dispose()  # refuse before anything listens
+    run_server(settings)
+
+
 # -- procedures -------------------------------------------------------------------
 
 @main.group("procedures")
