@@ -78,6 +78,15 @@ class ScriptRefused(MotcuaError):
 
 
 class WorkflowError(MotcuaError):
-    """The workflow itself failed (a script raised, a gateway had no way out)."""
+    """The workflow itself failed while taking an input (a script raised, a gateway had
+    no way out, or anything that ran the step broke): the input is rolled back.
+    `element_id` is where it failed, `detail` the traceback for administrators."""
 
     http_status = 422
+
+    def __init__(self, message: str, *, element_id: str | None = None,
+                 detail: str | None = None, **context: object) -> None:
+        super().__init__(message, element_id=element_id, **context)
+        self.element_id = element_id
+        self.detail = detail
+        self.dossier_id: int | None = None  # set by the runner: whose input failed

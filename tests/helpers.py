@@ -138,3 +138,26 @@ def issue_untrusted_officer(pki: Any, name: str, organisation: str, passphrase: 
     from signing.pki import UNTRUSTED_ROOT
 
     return pki.issue_officer(name, organisation, passphrase, issuer=UNTRUSTED_ROOT, **options)
+
+
+CONFORMANCE = Path(__file__).resolve().parent / "fixtures" / "bpmn"
+CONFORMANCE_LANES = {"lane_citizen": "citizen", "lane_reception": "reception",
+                     "lane_specialist": "specialist", "lane_leader": "leader"}
+
+
+def bpmn_bundle(folder: Path, name: str, extra_toml: str = "") -> Path:
+    """A bundle around tests/fixtures/bpmn/<name>.bpmn (its process id is `name`), with
+    the conformance suite's forms and lanes; returns its folder under `folder`."""
+    bundle = folder / name
+    (bundle / "forms").mkdir(parents=True)
+    (bundle / "procedure.bpmn").write_bytes((CONFORMANCE / f"{name}.bpmn").read_bytes())
+    for form in (CONFORMANCE / "forms").glob("*.json"):
+        (bundle / "forms" / form.name).write_bytes(form.read_bytes())
+    lanes = "\n".join(f'{lane} = {{ role = "{role}" }}' for lane, role in CONFORMANCE_LANES.items())
+    (bundle / "procedure.toml").write_text(
+        f'code = "{name}"\nname_vi = "Thử {name}"\nname_en = "Conformance {name}"\n'
+        f'level = "commune"\nagency = "TEST"\ndepartment = "TUPHAP"\n'
+        f'legal_deadline_working_days = 5\nstart_form = "application.json"\n'
+        f'{extra_toml}\n[fees]\nonline = 0\ncounter = 0\npostal = 0\n\n[lanes]\n{lanes}\n',
+        encoding="utf-8")
+    return bundle

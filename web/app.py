@@ -17,8 +17,9 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.routing import IntegerConverter
 
 from engine import config
-from engine.errors import MotcuaError
+from engine.errors import MotcuaError, WorkflowError
 from engine.models.base import ID_MAX
+from engine.outbox.outbox import record_failure
 from signing.services import pki_wsgi_app
 
 from . import formats, i18n, unit_of_work
@@ -129,6 +130,8 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
 
     @app.errorhandler(MotcuaError)
     def domain_error(exc: MotcuaError):
+        if isinstance(exc, WorkflowError):
+            return workflow_failure(sessions, exc)
         return error_response(exc.http_status, str(exc.message), getattr(exc, "errors", None),
                               exc.context)
 
@@ -192,6 +195,18 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, {"/pki": with_security_headers(pki_wsgi_app(config.pki_dir()))})
     return app
+
+
+def workflow_failure(sessions: sessionmaker[Session], failure: WorkflowError):
+    """A dossier failed to take what the person gave it (the unit of work rolled it
+    back): an incident for administrators, a plain answer for the person."""
+    if failure.dossier_id is not None:
+        record_failure(sessions, failure.dossier_id, failure,
+                       str(failure.context.get("input", "task_completed")))
+    return error_response(failure.http_status, gettext(
+        "Hồ sơ chưa xử lý được thao tác này do lỗi ở bước %(step)s của quy trình; quản trị "
+        "hệ thống đã được báo. Dữ liệu bạn nhập chưa được lưu. (%(reason)s)",
+        step=failure.element_id or "?", reason=failure.message), None, failure.context)
 
 
 def error_response(status: int, message: str, errors: dict[str, list[str]] | None = None,

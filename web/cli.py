@@ -20,7 +20,7 @@ from engine.deadlines.calendar_store import set_day
 from engine.dossiers import runner
 from engine.dossiers.replay import replay
 from engine.errors import MotcuaError
-from engine.models import Dossier, HumanTask, utcnow
+from engine.models import Dossier, HumanTask, Job, utcnow
 from engine.outbox import outbox
 from engine.outbox.worker import run_once
 from engine.procedures import procedures
@@ -325,17 +325,25 @@ def incidents(ctx: click.Context) -> None:
             click.echo("no open incidents")
         for i in rows:
             code = session.get(Dossier, i.dossier_id).code  # type: ignore[union-attr]
-            click.echo(f"#{i.id:<4} {i.created_at:%d/%m/%Y %H:%M} {code:28} {i.operator:16} {i.reason}")
+            what = i.operator or i.source
+            click.echo(f"#{i.id:<4} {i.created_at:%d/%m/%Y %H:%M} {code:28} {what:16} "
+                       f"{i.element_id or '':20} {i.reason}")
 
 
 @incidents.command("retry")
 @click.argument("incident_id", type=int)
 @click.option("--actor", default="admin")
 def incidents_retry(incident_id: int, actor: str) -> None:
-    """Queue the incident's job again."""
+    """Queue the incident's job again, or make its timer due again; an incident of an
+    input a person gave is marked resolved (they give it again)."""
     with transaction(factory()) as session:
-        job = outbox.retry_incident(session, incident_id, actor)
-        click.echo(f"job {job.id} ({job.operator}) queued again")
+        again = outbox.retry_incident(session, incident_id, actor)
+        if isinstance(again, Job):
+            click.echo(f"job {again.id} ({again.operator}) queued again")
+        elif again is not None:
+            click.echo(f"timer {again.id} ({again.element_id}) due again")
+        else:
+            click.echo(f"incident {incident_id} resolved")
 
 
 # -- payments ----------------------------------------------------------------------

@@ -39,7 +39,8 @@ The public API the engine uses elsewhere:
   `script_engine`), `Task` (`id`, `state`, `data`, `task_spec`, `run`, `complete`),
   task specs' `bpmn_id`, `bpmn_name`, `name`, `manual`, `event_definition`,
   `result_variable`, `TaskState` (`READY`, `STARTED`, `WAITING`, `COMPLETED`, `ERROR`,
-  `get_name`), `TimerEventDefinition`, `SpiffWorkflowException`, `TaskNotFoundException`.
+  `get_name`), `TimerEventDefinition`, `TaskNotFoundException`; a failing task is left in
+  `ERROR` and the exception may name it (`task`).
 """
 
 from __future__ import annotations

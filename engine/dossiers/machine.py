@@ -7,6 +7,7 @@ what `apply` reports; replay compares it with what was recorded.
 from __future__ import annotations
 
 import hashlib
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from .. import status as st
@@ -136,10 +137,21 @@ class DossierMachine:
                 self.workflow.do_engine_steps()
         except MotcuaError:
             raise
-        except SpiffWorkflowException as exc:
-            raise WorkflowError(f"the procedure failed: {exc}", input=inp.kind,
-                                element_id=inp.element_id) from exc
+        except Exception as exc:  # whatever broke, this dossier alone fails
+            element = self._failed_at(exc) or inp.element_id
+            raise WorkflowError(f"the procedure failed at {element}: {type(exc).__name__}: {exc}",
+                                element_id=element, detail=traceback.format_exc(),
+                                input=inp.kind) from exc
         return self._outcome(before, self._waiting(), previous_status, received)
+
+    def _failed_at(self, exc: Exception) -> str | None:
+        """The element the failure belongs to: the task SpiffWorkflow names, else the task
+        it left in ERROR."""
+        task = getattr(exc, "task", None)
+        if task is None:
+            errors = self.workflow.get_tasks(state=TaskState.ERROR)
+            task = errors[0] if errors else None
+        return task.task_spec.bpmn_id if task is not None else None
 
     def _apply(self, inp: Input) -> None:
         if inp.kind == "submitted":

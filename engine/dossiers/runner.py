@@ -7,10 +7,12 @@ the outbox jobs and the timers. The caller commits once.
 
 from __future__ import annotations
 
+import traceback
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .. import status as st
@@ -19,7 +21,7 @@ from ..bpmn.serializer import SERIALIZER_VERSION
 from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.calendar_store import load_calendar
 from ..deadlines.overdue import check_slip_before_task
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, MotcuaError, NotFound, WorkflowError
 from ..models import Dossier, HumanTask, Job, Timer, utcnow
 from ..procedures import forms
 from ..procedures.bundle import Procedure, TaskInfo
@@ -207,6 +209,27 @@ def fire_timer(session: Session, timer: Timer, at: datetime | None = None) -> Do
 
 def _run_input(session: Session, dossier: Dossier, procedure: Procedure, machine: DossierMachine,
                calendar: WorkingCalendar, inp: Input, payload: dict[str, Any]) -> Outcome:
+    """Apply the input and write what it changed. Whatever breaks on the way (other than
+    a refusal the engine itself makes, or the database's own conflicts) is this
+    dossier's WorkflowError: the caller rolls the input back and records an incident."""
+    try:
+        return _apply_and_write(session, dossier, procedure, machine, calendar, inp, payload)
+    except WorkflowError as failure:
+        failure.dossier_id = dossier.id
+        raise
+    except (MotcuaError, SQLAlchemyError):
+        raise
+    except Exception as exc:  # one dossier's failure, never the caller's
+        broken = WorkflowError(f"the dossier could not take the input: {type(exc).__name__}: "
+                               f"{exc}", element_id=inp.element_id,
+                               detail=traceback.format_exc(), input=inp.kind)
+        broken.dossier_id = dossier.id
+        raise broken from exc
+
+
+def _apply_and_write(session: Session, dossier: Dossier, procedure: Procedure,
+                     machine: DossierMachine, calendar: WorkingCalendar, inp: Input,
+                     payload: dict[str, Any]) -> Outcome:
     previous = dossier.status
     outcome = machine.apply(inp, previous, dossier.received_at is not None)
     # Everything below is written in one flush at the end: one round trip per table.

@@ -55,15 +55,22 @@ class Job(Base):
 
 
 class Incident(Base):
-    """A job that could not finish by itself; an administrator retries or resolves it."""
+    """A dossier that could not take an input by itself: a job that could not finish
+    (`source` job), or an input its workflow failed on (a timer, a task completion, a
+    message: no job). An administrator retries or resolves it."""
 
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), index=True)
+    timer_id: Mapped[int | None] = mapped_column(ForeignKey("timers.id"))
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="job", server_default="job")
+    # "job", or the input the dossier failed to take ("timer_fired", "task_completed", ...)
+    element_id: Mapped[str | None] = mapped_column(String(128))
     operator: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)  # the traceback, for administrators
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(128))
@@ -81,4 +88,5 @@ class Timer(Base):
     workflow_task_id: Mapped[str] = mapped_column(String(36), unique=True)
     element_id: Mapped[str] = mapped_column(String(128))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|fired|cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # pending | fired | cancelled | incident (firing it failed; see its incident)

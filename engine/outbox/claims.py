@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import is_postgres, transaction
 from ..dossiers.runner import fire_timer
-from ..errors import MotcuaError
+from ..errors import Conflict
 from ..models import Dossier, Job, Timer, utcnow
+from .outbox import record_failure
 
 log = logging.getLogger("motcua.worker")
 
@@ -39,24 +40,35 @@ def _next_due_timer(session: Session, now: datetime, skip: set[int]) -> Timer | 
 def fire_due_timers(factory: sessionmaker[Session], clock: Callable[[], datetime] = utcnow,
                     stop: Callable[[], bool] = lambda: False, limit: int = 1000) -> int:
     """Fire due timers one input (one transaction) each; return how many fired.
-    A timer whose input fails is logged and left for the next poll."""
+    A timer the workflow is no longer ready for is logged and left for the next poll;
+    a timer whose dossier fails to take it becomes an incident on that dossier."""
     fired = 0
     failed: set[int] = set()
     while fired < limit and not stop():
-        timer_id = None
+        timer_id = dossier_id = None
+        element_id: str | None = None
+        now = clock()
         try:
             with transaction(factory) as session:
-                now = clock()
                 timer = _next_due_timer(session, now, failed)
                 if timer is None:
                     return fired
-                timer_id = timer.id
+                timer_id, dossier_id, element_id = timer.id, timer.dossier_id, timer.element_id
                 fire_timer(session, timer, now)
-        except MotcuaError as exc:
+        except Conflict as exc:
             if timer_id is None:
                 raise
             failed.add(timer_id)
             log.warning("timer %s not fired: %s", timer_id, exc)
+            continue
+        except Exception as exc:
+            if timer_id is None or dossier_id is None:
+                raise
+            # the dossier failed to take it: an incident; the timer waits for a retry
+            failed.add(timer_id)
+            log.warning("timer %s of dossier %s failed: %s", timer_id, dossier_id, exc)
+            record_failure(factory, dossier_id, exc, "timer_fired", timer_id=timer_id,
+                           element_id=element_id, now=now)
             continue
         fired += 1
         log.info("timer %s fired", timer_id)

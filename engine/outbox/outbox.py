@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import random
+import traceback
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..audit import events
-from ..db import is_postgres
+from ..db import is_postgres, transaction
 from ..dossiers import side_jobs
 from ..dossiers.runner import complete_service, lock_dossier
 from ..errors import Conflict, NotFound
-from ..models import Incident, Job, utcnow
+from ..models import Dossier, Incident, Job, Timer, utcnow
 from ..procedures import operators
 
 LEASE = timedelta(minutes=5)
@@ -65,8 +66,10 @@ def complete_job(session: Session, job_id: int, result: dict[str, Any],
 
 
 def fail_job(session: Session, job_id: int, error: str, *, retryable: bool = True,
-             now: datetime | None = None) -> Job:
-    """Record a failed try: retry later with backoff, or raise an incident."""
+             now: datetime | None = None, detail: str | None = None,
+             element_id: str | None = None) -> Job:
+    """Record a failed try: retry later with backoff, or raise an incident (with the
+    traceback as `detail`, and the element the workflow failed at if not the job's)."""
     now = now or utcnow()
     job = _get(session, job_id)
     lock_dossier(session, job.dossier_id)
@@ -78,7 +81,7 @@ def fail_job(session: Session, job_id: int, error: str, *, retryable: bool = Tru
         job.status, job.claimed_by, job.claimed_at = "pending", None, None
         job.next_attempt_at = now + backoff(job.attempts)
     else:
-        raise_incident(session, job, error, now)
+        raise_incident(session, job, error, now, detail=detail, element_id=element_id)
     session.flush()
     return job
 
@@ -89,17 +92,46 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(0.5, 1.0) * ceiling.total_seconds())
 
 
-def raise_incident(session: Session, job: Job, reason: str, now: datetime | None = None) -> Incident:
+def raise_incident(session: Session, job: Job, reason: str, now: datetime | None = None, *,
+                   detail: str | None = None, element_id: str | None = None) -> Incident:
     now = now or utcnow()
-    dossier = lock_dossier(session, job.dossier_id)
     job.status, job.finished_at, job.last_error = "incident", now, reason[:4000]
-    incident = Incident(job_id=job.id, dossier_id=job.dossier_id, operator=job.operator,
-                        reason=reason[:4000], created_at=now)
+    return _incident(session, job.dossier_id, "job", reason, now, job=job, detail=detail,
+                     element_id=element_id or job.element_id)
+
+
+def record_failure(factory: sessionmaker[Session], dossier_id: int, failure: BaseException,
+                   source: str, *, now: datetime | None = None, element_id: str | None = None,
+                   timer_id: int | None = None) -> Incident | None:
+    """After an input failed and was rolled back: an incident on the dossier, in a
+    transaction of its own. None when the dossier itself was rolled back (a submission)."""
+    element_id = getattr(failure, "element_id", None) or element_id
+    detail = getattr(failure, "detail", None) or "".join(
+        traceback.format_exception(type(failure), failure, failure.__traceback__))
+    with transaction(factory) as session:
+        if session.get(Dossier, dossier_id) is None:
+            return None
+        timer = session.get(Timer, timer_id) if timer_id is not None else None
+        if timer is not None:
+            timer.status = "incident"
+        return _incident(session, dossier_id, source, f"{type(failure).__name__}: {failure}",
+                         now or utcnow(), detail=detail, element_id=element_id, timer=timer)
+
+
+def _incident(session: Session, dossier_id: int, source: str, reason: str, now: datetime, *,
+              detail: str | None, element_id: str | None, job: Job | None = None,
+              timer: Timer | None = None) -> Incident:
+    dossier = lock_dossier(session, dossier_id)
+    incident = Incident(job_id=job.id if job else None, timer_id=timer.id if timer else None,
+                        dossier_id=dossier_id, source=source, element_id=element_id,
+                        operator=job.operator if job else "", reason=reason[:4000],
+                        detail=detail[:20000] if detail else None, created_at=now)
     session.add(incident)
     session.flush()
     events.append(session, dossier, "incident_raised",
-                  {"job_id": job.id, "operator": job.operator, "element_id": job.element_id,
-                   "attempts": job.attempts, "reason": reason[:500]}, "engine", now)
+                  {"source": source, "job_id": job.id if job else None,
+                   "operator": incident.operator, "element_id": element_id,
+                   "attempts": job.attempts if job else 0, "reason": reason[:500]}, "engine", now)
     return incident
 
 
@@ -108,23 +140,34 @@ def open_incidents(session: Session) -> list[Incident]:
         select(Incident).where(Incident.resolved_at.is_(None)).order_by(Incident.id)))
 
 
-def retry_incident(session: Session, incident_id: int, actor: str, now: datetime | None = None) -> Job:
-    """Put the incident's job back in the queue with a fresh count of tries."""
+def retry_incident(session: Session, incident_id: int, actor: str,
+                   now: datetime | None = None) -> Job | Timer | None:
+    """Try the incident's input again: its job is queued with a fresh count of tries,
+    its timer is due again. An input a person gave (a task, a message) cannot be given
+    again by anyone else: that incident is only marked resolved; None is returned."""
     now = now or utcnow()
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise NotFound("incident not found", incident=incident_id)
     if incident.resolved_at is not None:
         raise Conflict(f"incident already {incident.resolution} by {incident.resolved_by}")
-    job = _get(session, incident.job_id)
-    dossier = lock_dossier(session, job.dossier_id)
-    job.status, job.attempts, job.next_attempt_at = "pending", 0, now
-    job.claimed_by = job.claimed_at = job.finished_at = None
-    incident.resolved_at, incident.resolved_by, incident.resolution = now, actor, "retried"
-    events.append(session, dossier, "incident_retried", {"incident": incident.id, "job_id": job.id},
-                  actor, now)
+    dossier = lock_dossier(session, incident.dossier_id)
+    again: Job | Timer | None = None
+    if incident.job_id is not None:
+        job = again = _get(session, incident.job_id)
+        job.status, job.attempts, job.next_attempt_at = "pending", 0, now
+        job.claimed_by = job.claimed_at = job.finished_at = None
+    elif incident.timer_id is not None:
+        timer = again = session.get(Timer, incident.timer_id)
+        assert timer is not None
+        timer.status = "pending"
+    incident.resolved_at, incident.resolved_by = now, actor
+    incident.resolution = "retried" if again is not None else "resolved"
+    events.append(session, dossier, "incident_retried",
+                  {"incident": incident.id, "job_id": incident.job_id,
+                   "timer_id": incident.timer_id}, actor, now)
     session.flush()
-    return job
+    return again
 
 
 class NotWaiting(Conflict):

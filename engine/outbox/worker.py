@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .. import metrics
 from ..db import transaction
-from ..errors import MotcuaError
 from ..models import Dossier, HumanTask, Job, utcnow
 from ..procedures import operators
 from ..procedures.operators import AwaitingCallback, JobContext, RetryableError
@@ -79,6 +79,25 @@ def _completions(session: Session, dossier_id: int) -> dict[str, dict[str, Any]]
                              "at": row.completed_at} for row in rows}
 
 
+def _contexts(factory: sessionmaker[Session], job_ids: list[int],
+              clock: Callable[[], datetime]) -> list[JobContext]:
+    """What each claimed job's handler needs; a job whose dossier cannot even be read
+    for it (a broken version, a bug) fails alone."""
+    contexts = []
+    for job_id in job_ids:
+        try:
+            with transaction(factory) as session:
+                job = session.get(Job, job_id)
+                assert job is not None
+                contexts.append(_context(session, job, factory))
+        except Exception as exc:
+            log.exception("job %s: cannot prepare its handler's context", job_id)
+            with transaction(factory) as session:
+                fail_job(session, job_id, f"cannot prepare the job: {type(exc).__name__}: {exc}",
+                         retryable=False, now=clock(), detail=_trace(exc))
+    return contexts
+
+
 def run_job(factory: sessionmaker[Session], ctx: JobContext,
             clock: Callable[[], datetime] = utcnow) -> str:
     """Run one claimed job's handler and record the outcome:
@@ -96,23 +115,31 @@ def run_job(factory: sessionmaker[Session], ctx: JobContext,
         with transaction(factory) as session:
             wait_job(session, ctx.job_id, waiting.reason, waiting.details, clock())
         return "waiting"
-    except RetryableError as exc:
+    except Exception as exc:  # a failed try, retried with back-off
+        if not isinstance(exc, RetryableError):
+            log.exception("job %s (%s) failed", ctx.job_id, ctx.operator)
         with transaction(factory) as session:
-            job = fail_job(session, ctx.job_id, f"{type(exc).__name__}: {exc}", now=clock())
+            job = fail_job(session, ctx.job_id, f"{type(exc).__name__}: {exc}", now=clock(),
+                           detail=_trace(exc))
         return "incident" if job.status == "incident" else "failed"
-    except Exception as exc:  # a handler bug: retrying will not help
-        log.exception("job %s (%s) failed", ctx.job_id, ctx.operator)
-        with transaction(factory) as session:
-            fail_job(session, ctx.job_id, f"{type(exc).__name__}: {exc}", retryable=False, now=clock())
-        return "incident"
     try:
         with transaction(factory) as session:
             complete_job(session, ctx.job_id, result, clock())
-    except MotcuaError as exc:
+    except Exception as exc:  # the dossier could not take the result
+        # The same result would fail the same way: an incident at once, for this dossier only.
+        log.warning("job %s (%s): result refused by %s: %s", ctx.job_id, ctx.operator,
+                    ctx.dossier_code, exc)
         with transaction(factory) as session:
-            fail_job(session, ctx.job_id, f"result refused: {exc}", retryable=False, now=clock())
+            fail_job(session, ctx.job_id, f"result refused: {exc}", retryable=False,
+                     now=clock(), detail=_trace(exc), element_id=getattr(exc, "element_id", None))
         return "incident"
     return "done"
+
+
+def _trace(exc: BaseException) -> str:
+    detail = getattr(exc, "detail", None)
+    return detail if isinstance(detail, str) else "".join(
+        traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
 def run_once(factory: sessionmaker[Session], worker: str | None = None, batch: int = 20,
@@ -132,10 +159,13 @@ def run_once(factory: sessionmaker[Session], worker: str | None = None, batch: i
     while not stop():
         with transaction(factory) as session:
             claimed = claim_jobs(session, worker, batch, clock(), lease)
-            contexts = [_context(session, job, factory) for job in claimed]
-            hand.update(ctx.job_id for ctx in contexts)
-        if not contexts:
+            ids = [job.id for job in claimed]
+            hand.update(ids)
+        if not ids:
             break
+        contexts = _contexts(factory, ids, clock)
+        report.incidents += len(ids) - len(contexts)
+        hand.intersection_update(ctx.job_id for ctx in contexts)
         for i, ctx in enumerate(contexts):
             if stop():
                 rest = [c.job_id for c in contexts[i:]]

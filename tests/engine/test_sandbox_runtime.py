@@ -81,7 +81,11 @@ def test_the_web_answers_a_clear_error_not_a_server_error(app, people, sessions,
                                                  "csrf_token": token})
     assert r.status_code == 422
     assert "longer than the limit" in r.get_data(as_text=True)
-    assert counts(sessions, code) == before
+    events, revision, status = before
+    # the input is rolled back; only the incident an administrator sees is added
+    assert counts(sessions, code) == (events + 1, revision + 1, status)
+    with transaction(sessions) as s:
+        assert s.scalar(select(Event.type).order_by(Event.id.desc())) == "incident_raised"
     assert task(sessions, code, "review").state == "open"
 
 

@@ -23,6 +23,7 @@ from engine.bpmn.specs import QueuedServiceTask, service_request
 from engine.db import transaction
 from engine.dossiers import runner
 from engine.dossiers.machine import SCRIPT_ENGINE, DossierMachine, Input
+from engine.errors import WorkflowError
 from engine.models import Dossier, Event, HumanTask
 from engine.procedures.bundle import load_bundle, validate
 
@@ -189,7 +190,7 @@ def test_an_unexpected_error_looking_up_a_task_is_not_taken_for_a_cancellation(m
         raise RuntimeError("task lookup broke")
 
     monkeypatch.setattr(BpmnWorkflow, "get_task_from_id", broken)
-    with pytest.raises(RuntimeError, match="task lookup broke"):
+    with pytest.raises(WorkflowError, match="RuntimeError: task lookup broke"):
         complete(mini, code, "receive", {"reception_decision": "receive"}, "tiepnhan1",
                  at("2026-03-02 10:00"))
     monkeypatch.undo()
