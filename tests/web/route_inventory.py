@@ -181,6 +181,9 @@ ROUTES: dict[str, Route] = {
     "admin.account_log": page("GET", OVERSEERS),
     "admin.tokens": page("GET,POST", SIGNED_IN),  # each their own
     "admin.revoke_token": page("POST", {"applicant"}, token_id="token"),
+    "admin.incidents": page("GET", {"admin"}),
+    # no incident is seeded: retrying incident 0 answers with a note and goes back to the list
+    "admin.retry_incident": page("POST", {"admin"}, incident_id="index"),
 
     # -- the JSON API ------------------------------------------------------------------------
     "api.openapi": api("GET", EVERYONE),

@@ -1,5 +1,5 @@
-"""Administration: users and their roles per department, departments, and every
-signed-in user's own API tokens."""
+"""Administration: users and their roles per department, departments, incidents, and
+every signed-in user's own API tokens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 
-from . import account_log_page, departments, tokens, users  # noqa: E402,F401  (they add routes to bp)
+from . import account_log_page, departments, incidents_page, tokens, users  # noqa: E402,F401  (they add routes to bp)
 
 
 def register(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""The dossier page (history, who has looked at it, slips) and its files."""
+"""The dossier page (history, who has looked at it, slips, a technical incident it is
+stuck on) and its files."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ from urllib.parse import quote
 
 from flask import Response, render_template
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.documents import blobs
 from engine.dossiers.runner import get_dossier
 from engine.errors import NotFound
-from engine.models import Attachment
+from engine.models import Attachment, Incident
+from engine.procedures.bundle import Procedure
 
 from ..access import check_dossier_visible, open_dossier
+from ..formats import VN
 from ..i18n import select_locale
 from ..identity import db, require_role
 from . import OFFICER_ROLES, bp
@@ -33,7 +38,23 @@ def dossier_page(code: str) -> str:
     mine = {t.id for t in context["tasks"] if t.state == "open" and t.role != "citizen"
             and any(holds(roles, t.role, t.department) for roles in acting.values())}
     return render_template("officer/dossier.html", actionable=mine,
-                           slips=available_slips(s, dossier, context["tasks"]), **context)
+                           slips=available_slips(s, dossier, context["tasks"]),
+                           incident=open_incident(s, dossier.id, context["procedure"]), **context)
+
+
+def open_incident(session: Session, dossier_id: int, procedure: Procedure) -> dict[str, str] | None:
+    """The dossier's oldest open incident as officers are told of it: the step's name
+    (its element id when the procedure names none) and since when; no technical detail."""
+    row = session.execute(
+        select(Incident.element_id, Incident.created_at)
+        .where(Incident.dossier_id == dossier_id, Incident.resolved_at.is_(None))
+        .order_by(Incident.created_at, Incident.id).limit(1)).first()
+    if row is None:
+        return None
+    element_id, since = row
+    task = procedure.tasks.get(element_id or "")
+    return {"step": (task.name if task else "") or element_id or "",
+            "since": since.astimezone(VN).strftime("%d/%m/%Y %H:%M")}
 
 
 @bp.get("/ho-so/<code>/tep/<int:attachment_id>", endpoint="attachment")
