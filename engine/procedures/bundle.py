@@ -21,6 +21,7 @@ from ..bpmn.sandbox import check_source
 from ..contacts import FORMAT_CHECKER
 from ..errors import BundleInvalid, BundleProblem
 from ..status import BPMN_STATUSES, END_STATUSES
+from .bpmn_checks import expression_advice, structure_problems
 from .bundle_templates import bundle_environment
 from .numbering import numbering_problems
 
@@ -123,6 +124,7 @@ def validate(bundle: Bundle, operators: Collection[str] | None) -> Procedure:
     except UnsafeXml as exc:
         problems.append(BundleProblem(BPMN_FILE, str(exc).split(": ", 1)[-1]))
         raise BundleInvalid(bundle.code, problems) from None
+    problems.extend(structure_problems(root, BPMN_FILE, main_process=bundle.code))
     tasks = _check_elements(root, settings, forms, operators, problems)
     _check_scripts(root, problems)
     _check_templates(bundle, settings, problems)
@@ -320,6 +322,8 @@ def _check_scripts(root: etree._Element, problems: list[BundleProblem]) -> None:
                 problems.append(BundleProblem(
                     BPMN_FILE, f"parameter {node.get('id')}: {reason}", owner(node)))
         elif tag in EXPRESSION_TAGS or tag in SCRIPT_TAGS:
+            if expression_advice(node) is not None:
+                continue  # structure_problems explains it (JUEL, FEEL, an unquoted timer)
             mode = "eval" if tag in EXPRESSION_TAGS else "exec"
             for reason in check_source((node.text or "").strip(), mode):
                 problems.append(BundleProblem(BPMN_FILE, reason, owner(node)))
