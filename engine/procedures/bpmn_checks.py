@@ -233,7 +233,9 @@ def _check_references(d: _Diagram, known: Collection[str]) -> None:
             ref = node.get(attribute)
             if ref is not None and ref not in d.definitions[kind]:
                 owner = (node if node.get("id") and tag in FLOW_NODES | {"messageFlow"}
-                         else _owner(node) or _with_id(node))
+                         else _owner(node))
+                if owner is None:
+                    owner = _with_id(node)
                 d.add(owner, f"refers to {kind} '{ref}', which is not defined in this file "
                              f"(add <bpmn:{kind} id=\"{ref}\" name=\"…\"/> to the definitions)")
     for node in d.root.iter():
@@ -304,11 +306,9 @@ def _check_unsupported(d: _Diagram) -> None:
             d.add(node, "data stores are not supported (motcua has none): keep the data in the "
                         "dossier, as task data")
         elif tag == "adHocSubProcess":
-            if (node.get("ordering") or "").lower() == "sequential":
-                d.add(node, "a sequential ad hoc subprocess is not supported by SpiffWorkflow "
-                            "(only ordering=\"Parallel\")")
-            for inner in _children(node, "startEvent", "endEvent"):
-                d.add(inner, "an ad hoc subprocess may not contain start or end events")
+            d.add(node, "ad hoc subprocesses are not supported: SpiffWorkflow 3.2 tests the "
+                        "completion condition before any task has run and fails between its "
+                        "tasks; draw the tasks after a parallel or inclusive gateway instead")
 
 
 # -- shapes SpiffWorkflow refuses --------------------------------------------------------
@@ -422,11 +422,13 @@ def _walk(d: _Diagram, container: _Container) -> None:
     reached = _closure(starts, forward)
     _report_unreached(d, container, nodes, set(nodes) - reached - skipped, forward)
 
-    if not ad_hoc and any(_local(n) == "endEvent" for n in nodes.values()):
+    if not ad_hoc:
         ends = {n for n, node in nodes.items() if _local(node) == "endEvent"}
         finishing = _closure(ends, predecessors)
+        compensating = {n for n, node in nodes.items()
+                        if any(_local(x) == "compensateEventDefinition" for x in node)}
         stuck = [n for n in nodes if n in reached and n not in finishing
-                 and n not in event_subprocesses]
+                 and n not in event_subprocesses | compensating]
         dead_ends = [n for n in stuck if not successors[n]]
         for n in dead_ends:
             d.add(nodes[n], f"{KIND_WORDS.get(_local(nodes[n]), 'element')} has no outgoing flow and "
@@ -434,11 +436,7 @@ def _walk(d: _Diagram, container: _Container) -> None:
                             "end (draw a flow on to an end event)")
         leading_to_dead_end = _closure(set(dead_ends), predecessors)
         trapped = {n for n in stuck if n not in leading_to_dead_end}
-        for n in (n for n in nodes if n in trapped):
-            if not predecessors[n] or any(p not in trapped for p in predecessors[n]):
-                loop = sorted(_closure({n}, successors) & trapped, key=list(nodes).index)
-                d.add(nodes[n], "no path leads from here to an end event: the loop through "
-                                f"{_quote_ids(loop)} has no way out")
+        _report_closed_loops(d, nodes, trapped, successors, predecessors)
 
     for n in reached:
         if _local(nodes[n]) in SUBPROCESSES:
@@ -462,6 +460,29 @@ def _link_events(nodes: dict[str, etree._Element], successors: dict[str, list[st
             for target in catches.get(link_name(node), []):
                 successors[n].append(target)
                 predecessors[target].append(n)
+
+
+def _report_closed_loops(d: _Diagram, nodes: dict[str, etree._Element], trapped: set[str],
+                         successors: dict[str, list[str]],
+                         predecessors: dict[str, list[str]]) -> None:
+    """Paths that neither end nor stop end in loops with no way out: one problem per
+    such loop, at the element where the dossier enters it."""
+    order = list(nodes)
+    inside = {n: [x for x in successors[n] if x in trapped] for n in trapped}
+    back = {n: [x for x in predecessors[n] if x in trapped] for n in trapped}
+    seen: set[str] = set()
+    for n in sorted(trapped, key=order.index):
+        if n in seen:
+            continue
+        onward = _closure({n}, inside)
+        loop = onward & _closure({n}, back)
+        if onward != loop:
+            continue  # it only leads into a loop, which is reported on its own
+        seen |= loop
+        members = sorted(loop, key=order.index)
+        entry = next((m for m in members if any(p not in loop for p in predecessors[m])), members[0])
+        d.add(nodes[entry], "no path leads from here to an end event: the loop through "
+                            f"{_quote_ids(members)} has no way out")
 
 
 def _closure(seeds: set[str], edges: dict[str, list[str]]) -> set[str]:
