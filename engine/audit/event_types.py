@@ -14,11 +14,13 @@ class EventType(StrEnum):
     SUBMITTED = "submitted"
     """{data: the application (its `channel` among them), procedure_version, applicant_user}"""
     TASK_COMPLETED = "task_completed"
-    """{element_id, task_id, data: the task's form, on_behalf_of?}"""
+    """{element_id, task_id, data: the task's form, on_behalf_of?, instance?}"""
     SERVICE_COMPLETED = "service_completed"
-    """{element_id, task_id, operator, job_id, attempt, data: the connector's result}"""
+    """{element_id, task_id, operator, job_id, attempt, data: the connector's result,
+    instance?}"""
     TIMER_FIRED = "timer_fired"
-    """{element_id, task_id}"""
+    """{element_id, task_id, instance?}; `instance`: which of several waiting tasks of the
+    element (multi-instance), in the workflow's order"""
 
     # -- what the workflow produces in answer to an input; replay compares these ----
     TASK_CREATED = "task_created"

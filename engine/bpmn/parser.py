@@ -89,9 +89,10 @@ class ProcedureParser(SpiffBpmnParser):
     }
 
 
-def parse_spec(bpmn: bytes, filename: str, process_id: str) -> Any:
-    """Return the process spec; raises UnsafeXml or SpiffWorkflow's ValidationException."""
+def parse_spec(bpmn: bytes, filename: str, process_id: str) -> tuple[Any, dict[str, Any]]:
+    """The process spec and the specs of every subprocess and called process it
+    reaches (by id); raises UnsafeXml or SpiffWorkflow's ValidationException."""
     root = parse_xml_safely(bpmn, filename)
     parser = ProcedureParser()
     parser.add_bpmn_xml(root, filename=filename)
-    return parser.get_spec(process_id)
+    return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)

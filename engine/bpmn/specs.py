@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
@@ -46,37 +47,65 @@ def _due_from_duration(expression: str, start: datetime) -> datetime:
     return due
 
 
-def _fired_by_clock(task: Any, due: str) -> bool:
+def _slot(definition: Any, task: Any) -> str:
+    """Where a timer keeps its due time on its task: the timers of an event-based
+    gateway's branches all wait on the gateway's task, each in its own slot."""
+    owner = getattr(task.task_spec, "event_definition", None)
+    if isinstance(owner, MultipleEventDefinition):
+        for index, member in enumerate(owner.event_definitions):
+            if member is definition:
+                return f"/{index}"
+    return ""
+
+
+def _fired_by_clock(task: Any, due: str, slot: str) -> bool:
     if datetime.fromisoformat(due) <= clock.now():
-        mark_timer_fired(task)
-    return timer_has_fired(task)
+        mark_timer_fired(task, slot)
+    return timer_has_fired(task, slot)
 
 
 class ClockDurationTimer(DurationTimerEventDefinition):
     """A duration timer counted from the engine clock of the input that reached it."""
 
     def has_fired(self, my_task: Any) -> bool:
-        due = timer_due_value(my_task)
+        slot = _slot(self, my_task)
+        due = timer_due_value(my_task, slot)
         if due is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             due = _due_from_duration(expression, clock.now()).isoformat()
-            set_timer_due_value(my_task, due)
-        return _fired_by_clock(my_task, due)
+            set_timer_due_value(my_task, due, slot)
+        return _fired_by_clock(my_task, due, slot)
 
 
 class ClockDateTimer(TimeDateEventDefinition):
     """A date timer compared with the engine clock."""
 
     def has_fired(self, my_task: Any) -> bool:
-        due = timer_due_value(my_task)
+        slot = _slot(self, my_task)
+        due = timer_due_value(my_task, slot)
         if due is None:
             value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             due = TimerEventDefinition.get_datetime(value).isoformat()
-            set_timer_due_value(my_task, due)
-        return _fired_by_clock(my_task, due)
+            set_timer_due_value(my_task, due, slot)
+        return _fired_by_clock(my_task, due, slot)
+
+
+def waits_on_timer(task: Any) -> bool:
+    """A waiting task a timer can move on: a timer event, or an event-based gateway
+    with a timer among its branches."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions)
+    return isinstance(definition, TimerEventDefinition)
 
 
 def timer_due(task: Any) -> datetime | None:
-    """When a waiting timer task is due, once the timer has been reached."""
-    value = timer_due_value(task)
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
+    """When a waiting timer task is due (the first of a gateway's timers), once reached."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    slots = [""]
+    if isinstance(definition, MultipleEventDefinition):
+        slots = [f"/{i}" for i, d in enumerate(definition.event_definitions)
+                 if isinstance(d, TimerEventDefinition)]
+    dues = [datetime.fromisoformat(v) for slot in slots
+            if isinstance(v := timer_due_value(task, slot), str)]
+    return min(dues) if dues else None

@@ -64,20 +64,20 @@ def set_internal_values(task: Any, **values: Any) -> None:
     task._set_internal_data(**values)
 
 
-def timer_due_value(task: Any) -> Any:
-    return internal_value(task, TIMER_DUE)
+def timer_due_value(task: Any, slot: str = "") -> Any:
+    return internal_value(task, TIMER_DUE + slot)
 
 
-def set_timer_due_value(task: Any, value: str) -> None:
-    set_internal_values(task, **{TIMER_DUE: value})
+def set_timer_due_value(task: Any, value: str, slot: str = "") -> None:
+    set_internal_values(task, **{TIMER_DUE + slot: value})
 
 
-def mark_timer_fired(task: Any) -> None:
-    set_internal_values(task, **{TIMER_FIRED: True})
+def mark_timer_fired(task: Any, slot: str = "") -> None:
+    set_internal_values(task, **{TIMER_FIRED + slot: True})
 
 
-def timer_has_fired(task: Any) -> bool:
-    return bool(internal_value(task, TIMER_FIRED, False))
+def timer_has_fired(task: Any, slot: str = "") -> bool:
+    return bool(internal_value(task, TIMER_FIRED + slot, False))
 
 
 class ParkedServiceTask(ServiceTask):

@@ -14,7 +14,6 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
@@ -23,7 +22,7 @@ from ..audit.events import canonical_json
 from ..bpmn.clock import clock_at
 from ..bpmn.sandbox import make_script_engine
 from ..bpmn.serializer import dump_state, load_state
-from ..bpmn.specs import QueuedServiceTask, service_request, timer_due
+from ..bpmn.specs import QueuedServiceTask, service_request, timer_due, waits_on_timer
 from ..errors import Conflict, MotcuaError, NotFound, WorkflowError
 from ..procedures.bundle import Procedure, TaskInfo
 
@@ -39,6 +38,9 @@ class Input:
     element_id: str | None = None
     task_id: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # which of several waiting tasks of the same element (multi-instance), for replay,
+    # whose task ids differ from the run's
+    instance: int | None = None
 
 
 @dataclass
@@ -86,13 +88,14 @@ class DossierMachine:
 
     @classmethod
     def new(cls, procedure: Procedure) -> DossierMachine:
-        workflow = BpmnWorkflow(procedure.spec, script_engine=SCRIPT_ENGINE)
+        workflow = BpmnWorkflow(procedure.spec, procedure.subprocess_specs,
+                                script_engine=SCRIPT_ENGINE)
         return cls(procedure, workflow)
 
     @classmethod
     def load(cls, procedure: Procedure, state: str, **context: object) -> DossierMachine:
         """Restore a stored state; `context` names the dossier if the state is refused."""
-        workflow = load_state(state, procedure.spec, **context)
+        workflow = load_state(state, procedure.spec, procedure.subprocess_specs, **context)
         workflow.script_engine = SCRIPT_ENGINE
         return cls(procedure, workflow)
 
@@ -111,20 +114,31 @@ class DossierMachine:
                 users[str(task.id)] = task
             elif task.state == TaskState.STARTED and isinstance(spec, QueuedServiceTask):
                 services[str(task.id)] = task
-            elif task.state == TaskState.WAITING and isinstance(
-                getattr(spec, "event_definition", None), TimerEventDefinition
-            ):
+            elif task.state == TaskState.WAITING and waits_on_timer(task):
                 timers[str(task.id)] = task
         return users, services, timers
 
-    def ready_user_task(self, element_id: str | None, task_id: str | None) -> Any:
+    def ready_user_task(self, element_id: str | None, task_id: str | None,
+                        instance: int | None = None) -> Any:
         users, _, _ = self._waiting()
         if task_id and task_id in users:
             return users[task_id]
         matches = [t for t in users.values() if t.task_spec.bpmn_id == element_id]
+        if task_id is None and instance is not None and instance < len(matches):
+            return matches[instance]
         if task_id is None and len(matches) == 1:
             return matches[0]
         raise NotFound("no such task is waiting", element_id=element_id, task_id=task_id)
+
+    def instance_of(self, task_id: str) -> int | None:
+        """The task's place among the waiting tasks of its element, in the workflow's
+        own order, when there are several (instances of a multi-instance activity)."""
+        task = self._find(task_id)
+        if task is None:
+            return None
+        twins = [str(t.id) for t in self.workflow.get_tasks(state=task.state)
+                 if t.task_spec.bpmn_id == task.task_spec.bpmn_id]
+        return twins.index(task_id) if len(twins) > 1 and task_id in twins else None
 
     # -- applying inputs ------------------------------------------------------------
 
@@ -158,27 +172,31 @@ class DossierMachine:
             start = self.workflow.get_next_task(state=TaskState.READY)
             start.data.update(inp.data)
         elif inp.kind == "task_completed":
-            task = self.ready_user_task(inp.element_id, inp.task_id)
+            task = self.ready_user_task(inp.element_id, inp.task_id, inp.instance)
             task.data.update(inp.data)
             task.run()
         elif inp.kind == "service_completed":
-            task = self._task(inp.task_id, inp.element_id, TaskState.STARTED)
+            task = self._task(inp.task_id, inp.element_id, TaskState.STARTED, inp.instance)
             task.data[task.task_spec.result_variable] = inp.data
             task.complete()
         elif inp.kind == "timer_fired":
-            task = self._task(inp.task_id, inp.element_id, TaskState.WAITING)
+            task = self._task(inp.task_id, inp.element_id, TaskState.WAITING, inp.instance)
             due = timer_due(task)
             if due is None or due > inp.at:
                 raise Conflict("timer is not due yet", element_id=inp.element_id)
         else:
             raise ValueError(f"unknown input kind {inp.kind!r}")
 
-    def _task(self, task_id: str | None, element_id: str | None, state: TaskState) -> Any:
+    def _task(self, task_id: str | None, element_id: str | None, state: TaskState,
+              instance: int | None = None) -> Any:
         task = self._find(task_id) if task_id else None
         if task is None and element_id:
             candidates = [t for t in self.workflow.get_tasks(state=state)
                           if t.task_spec.bpmn_id == element_id]
-            task = candidates[0] if len(candidates) == 1 else None
+            if instance is not None and instance < len(candidates):
+                task = candidates[instance]
+            else:
+                task = candidates[0] if len(candidates) == 1 else None
         if task is None or task.state != state:
             raise Conflict("the workflow is no longer waiting here", element_id=element_id,
                            task_id=task_id)

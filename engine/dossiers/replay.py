@@ -51,7 +51,7 @@ def replay(session: Session, dossier: Dossier) -> ReplayReport:
         inputs += 1
         recorded = _recorded_after(events, index)
         inp = Input(event.type, event.at, event.actor, element_id=event.payload.get("element_id"),
-                    data=event.payload.get("data") or {})
+                    data=event.payload.get("data") or {}, instance=event.payload.get("instance"))
         try:
             outcome = machine.apply(inp, status, received)
         except MotcuaError as exc:

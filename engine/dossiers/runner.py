@@ -231,6 +231,8 @@ def _apply_and_write(session: Session, dossier: Dossier, procedure: Procedure,
                      machine: DossierMachine, calendar: WorkingCalendar, inp: Input,
                      payload: dict[str, Any]) -> Outcome:
     previous = dossier.status
+    if inp.task_id and (instance := machine.instance_of(inp.task_id)) is not None:
+        payload = {**payload, "instance": instance}
     outcome = machine.apply(inp, previous, dossier.received_at is not None)
     # Everything below is written in one flush at the end: one round trip per table.
     log: list[tuple[str, dict[str, Any], str, datetime]] = [(inp.kind, payload, inp.actor, inp.at)]

@@ -28,6 +28,8 @@ from .numbering import numbering_problems
 BPMN_FILE = "procedure.bpmn"
 TOML_FILE = "procedure.toml"
 ROLES = ("reception", "specialist", "leader", "citizen")
+# the BPMN tasks a person does, and how a refusal names them
+HUMAN_TASKS = {"userTask": "user task", "manualTask": "manual task", "task": "task"}
 CHANNELS = ("online", "counter", "postal")
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -78,6 +80,8 @@ class Procedure:
     forms: dict[str, dict[str, Any]]
     tasks: dict[str, TaskInfo]
     files: dict[str, str] = field(repr=False)
+    # the specs of the subprocesses and called processes, by process or subprocess id
+    subprocess_specs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     _validators: dict[str, Draft202012Validator] = field(default_factory=dict, repr=False)
 
@@ -128,17 +132,20 @@ def validate(bundle: Bundle, operators: Collection[str] | None) -> Procedure:
     tasks = _check_elements(root, settings, forms, operators, problems)
     _check_scripts(root, problems)
     _check_templates(bundle, settings, problems)
-    spec = None
+    spec: Any = None
+    subprocess_specs: dict[str, Any] = {}
     if not problems:
         try:
-            spec = parse_spec(bundle.files[BPMN_FILE].encode(), BPMN_FILE, bundle.code)
+            spec, subprocess_specs = parse_spec(bundle.files[BPMN_FILE].encode(), BPMN_FILE,
+                                                bundle.code)
         except ValidationException as exc:
             problems.append(BundleProblem(BPMN_FILE, str(exc).splitlines()[0], exc.id or None))
         except Exception as exc:  # SpiffWorkflow raises plain errors for some structures
             problems.append(BundleProblem(BPMN_FILE, f"cannot build the process: {exc}"))
     if problems:
         raise BundleInvalid(bundle.code, problems)
-    return Procedure(bundle.code, settings, spec, forms, tasks, dict(bundle.files))
+    return Procedure(bundle.code, settings, spec, forms, tasks, dict(bundle.files),
+                     subprocess_specs=subprocess_specs)
 
 
 def _check_settings(bundle: Bundle, problems: list[BundleProblem]) -> dict[str, Any]:
@@ -211,12 +218,38 @@ def _check_forms(bundle: Bundle, problems: list[BundleProblem]) -> dict[str, dic
 
 
 def _lane_of_nodes(root: etree._Element) -> dict[str, str]:
-    return {
-        ref.text.strip(): lane.get("id")
+    """Each flow node's lane. A node in no lane of its own takes the lane of the
+    subprocess it is in, and a node of a called process the lane of the call activity
+    that calls it (the caller's lane), innermost first."""
+    lanes: dict[str, str] = {
+        ref.text.strip(): str(lane.get("id"))
         for lane in root.iterfind(".//bpmn:lane", NS)
         for ref in lane.iterfind("bpmn:flowNodeRef", NS)
         if ref.text
     }
+    callers = {node.get("calledElement"): node
+               for node in root.iterfind(".//bpmn:callActivity", NS)}
+    resolved: dict[str, str] = {}
+
+    def lane_of(node: etree._Element, seen: frozenset[str]) -> str | None:
+        element_id = node.get("id")
+        if element_id in lanes:
+            return lanes[element_id]
+        parent = node.getparent()
+        if parent is None or element_id in seen:
+            return None
+        if etree.QName(parent).localname == "process":
+            caller = callers.get(parent.get("id"))
+            return lane_of(caller, seen | {element_id}) if caller is not None else None
+        return lane_of(parent, seen | {element_id})
+
+    for process in root.iterfind("bpmn:process", NS):
+        for node in process.iter():
+            if isinstance(node.tag, str) and node.get("id") and etree.QName(node).namespace == NS["bpmn"]:
+                lane = lane_of(node, frozenset())
+                if lane is not None:
+                    resolved[node.get("id")] = lane
+    return resolved
 
 
 def _properties(node: etree._Element) -> dict[str, str]:
@@ -262,20 +295,23 @@ def _check_elements(
         lane = lanes.get(lane_id, {}) if lane_id else {}
         info = dict(element_id=element_id, name=node.get("name") or element_id,
                     lane=lane_id, dossier_status=status)
-        if tag == "userTask":
+        if tag in HUMAN_TASKS:
+            # a manual or plain task confirms that something was done: no form unless given
             form = props.get("formJsonSchemaFilename")
-            if not form:
+            if not form and tag == "userTask":
                 problems.append(BundleProblem(BPMN_FILE, "user task names no form (formJsonSchemaFilename)", element_id))
-            elif form not in forms:
+            elif form and form not in forms:
                 problems.append(BundleProblem(f"forms/{form}", "form is missing or not a valid JSON Schema", element_id))
             if lane_id is None:
-                problems.append(BundleProblem(BPMN_FILE, "user task is in no lane", element_id))
+                problems.append(BundleProblem(
+                    BPMN_FILE, f"{HUMAN_TASKS[tag]} is in no lane (put it in the lane of the "
+                    "role that does it)", element_id))
             allowance = props.get("allowanceWorkingDays")
             if allowance is not None and not allowance.isdigit():
                 problems.append(BundleProblem(BPMN_FILE, "allowanceWorkingDays must be a whole number", element_id))
             tasks[element_id] = TaskInfo(
                 kind="user", role=lane.get("role"),
-                department=lane.get("department", default_department), form=form,
+                department=lane.get("department", default_department), form=form or None,
                 allowance_days=int(allowance) if allowance and allowance.isdigit() else None,
                 signs_result_on=props.get("signsResultOn"),
                 **info,
@@ -292,7 +328,7 @@ def _check_elements(
             tasks[element_id] = TaskInfo(kind="service", operator=op.get("id"), **info)
         elif tag == "endEvent":
             tasks[element_id] = TaskInfo(kind="end", **info)
-        elif tag in ("scriptTask", "manualTask", "task", "boundaryEvent",
+        elif tag in ("scriptTask", "boundaryEvent",
                      "intermediateCatchEvent", "startEvent"):
             tasks[element_id] = TaskInfo(kind="other", **info)
     return tasks
