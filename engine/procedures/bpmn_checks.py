@@ -372,7 +372,7 @@ def _check_node_shape(d: _Diagram, container: _Container, node: etree._Element,
         has_input = bool(_children(multi, "loopDataInputRef"))
         if has_count == has_input:
             d.add(node, "a multi-instance activity needs either a loopCardinality (how many) or a "
-                        "loopDataInputRef (the collection), not "
+                        "loopDataInputRef (the collection); it has "
                         + ("both" if has_count else "neither"))
 
 

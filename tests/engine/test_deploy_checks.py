@@ -103,6 +103,30 @@ CASES = [
      [('name="Đồng ý?" />', 'name="Đồng ý?" default="f_refuse" />')]),
     ("subprocess_without_start", "appraise", "a subprocess needs exactly one start event (it has 0)",
      None),
+    ("flow_into_subprocess", "f_in", "sequence flow ends at 'note', which is inside another process "
+     "or subprocess", [('<bpmn:sequenceFlow id="f_in" sourceRef="start" targetRef="note" />', "")]),
+    ("condition_on_task_flow", "f2", "this flow has a condition, but it leaves a user task, where "
+     "SpiffWorkflow ignores conditions", [('<bpmn:conditionExpression>decision == "approve"'
+                                           "</bpmn:conditionExpression>", "")]),
+    ("boundary_without_trigger", "late", "boundary event has no trigger",
+     [('attachedToRef="review" />',
+       'attachedToRef="review"><bpmn:timerEventDefinition><bpmn:timeDuration>"P2D"'
+       "</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>")]),
+    ("cancel_outside_transaction", "cancelled", "a cancel boundary event belongs on a transaction only",
+     [("<bpmn:cancelEventDefinition />",
+       '<bpmn:timerEventDefinition><bpmn:timeDuration>"P2D"</bpmn:timeDuration>'
+       "</bpmn:timerEventDefinition>")]),
+    ("script_without_script", "note", "script task has no script",
+     [('<bpmn:scriptTask id="note" name="Ghi nhận" />',
+       '<bpmn:scriptTask id="note" name="Ghi nhận"><bpmn:script>noted = True</bpmn:script>'
+       "</bpmn:scriptTask>")]),
+    ("loop_without_limit", "review", "a loop needs a loopMaximum or a loopCondition",
+     [("<bpmn:standardLoopCharacteristics />", '<bpmn:standardLoopCharacteristics loopMaximum="2" />')]),
+    ("multi_instance_without_collection", "review",
+     "a multi-instance activity needs either a loopCardinality (how many) or a loopDataInputRef "
+     "(the collection); it has neither",
+     [("<bpmn:multiInstanceLoopCharacteristics>",
+       "<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>2</bpmn:loopCardinality>")]),
 ]
 
 SEVERAL = [
