@@ -224,6 +224,8 @@ def _check_references(d: _Diagram, known: Collection[str]) -> None:
     participants: set[str | None] = set()
     for node in d.root.iter():
         tag = _local(node)
+        if not tag:
+            continue  # comments and extension elements
         if tag == "participant":
             participants.add(node.get("id"))
             ref = node.get("processRef")
