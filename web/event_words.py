@@ -155,6 +155,13 @@ def _on_step(words: Callable[[str], str]) -> Words:
 
 # -- service steps ------------------------------------------------------------------
 
+def _service_error(event: Event, reading: Reading) -> Told:
+    data = event.payload.get("data") or {}
+    return Told(gettext("Bước tự động %(step)s trả lời: %(message)s (%(code)s)",
+                        step=_step(reading, event.payload.get("element_id")),
+                        message=data.get("message") or "—", code=data.get("code") or "?"))
+
+
 def _service(event: Event, reading: Reading) -> Told:
     payload = event.payload
     operator = payload.get("operator", "")
@@ -371,6 +378,7 @@ WORDS: dict[str, tuple[Words | None, Words | None]] = {
     E.TASK_RELEASED: (_on_step(lambda step: gettext("Trả lại bước “%(step)s” để người khác nhận", step=step)), None),
     E.TASK_COMPLETED: (_task_completed, _task_completed_for_applicant),
     E.SERVICE_COMPLETED: (_service, _service_for_applicant),
+    E.SERVICE_ERROR: (_service_error, None),
     E.TIMER_FIRED: (_on_step(lambda step: gettext("Hết thời gian chờ: %(step)s", step=step)), None),
     # bookkeeping the engine records for replay: news to nobody
     E.JOB_QUEUED: (None, None),

@@ -18,6 +18,9 @@ class EventType(StrEnum):
     SERVICE_COMPLETED = "service_completed"
     """{element_id, task_id, operator, job_id, attempt, data: the connector's result,
     instance?}"""
+    SERVICE_ERROR = "service_error"
+    """{element_id, task_id, operator, job_id, attempt, data: {code, message}, instance?}:
+    the connector's business error, thrown at the service task as a BPMN error"""
     TIMER_FIRED = "timer_fired"
     """{element_id, task_id, instance?}; `instance`: which of several waiting tasks of the
     element (multi-instance), in the workflow's order"""
@@ -85,7 +88,8 @@ class EventType(StrEnum):
 
 # Events that are inputs: replay feeds exactly these back to the workflow.
 INPUT_TYPES = frozenset({EventType.SUBMITTED, EventType.TASK_COMPLETED,
-                         EventType.SERVICE_COMPLETED, EventType.TIMER_FIRED})
+                         EventType.SERVICE_COMPLETED, EventType.SERVICE_ERROR,
+                         EventType.TIMER_FIRED})
 # Events the workflow itself produces in answer to an input; replay compares them.
 MACHINE_TYPES = frozenset({EventType.TASK_CREATED, EventType.JOB_QUEUED, EventType.TIMER_SET,
                            EventType.STATUS_CHANGED, EventType.CHECKPOINT})

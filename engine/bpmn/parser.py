@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from copy import deepcopy
 from typing import Any
 
 from lxml import etree
@@ -89,10 +91,56 @@ class ProcedureParser(SpiffBpmnParser):
     }
 
 
-def parse_spec(bpmn: bytes, filename: str, process_id: str) -> tuple[Any, dict[str, Any]]:
+def parse_spec(bpmn: bytes, filename: str, process_id: str,
+               decisions: Mapping[str, bytes] | None = None) -> tuple[Any, dict[str, Any]]:
     """The process spec and the specs of every subprocess and called process it
-    reaches (by id); raises UnsafeXml or SpiffWorkflow's ValidationException."""
+    reaches (by id); `decisions` are the bundle's DMN files (path → content) its business
+    rule tasks call. Raises UnsafeXml or SpiffWorkflow's ValidationException."""
     root = parse_xml_safely(bpmn, filename)
     parser = ProcedureParser()
+    for path, dmn in sorted((decisions or {}).items()):
+        parser.add_dmn_xml(prepared_decision(parse_xml_safely(dmn, path)), filename=path)
     parser.add_bpmn_xml(root, filename=filename)
     return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+
+
+# -- decision tables (DMN) ------------------------------------------------------------
+
+DMN_NAMESPACES = frozenset({
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",  # DMN 1.1
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",  # DMN 1.2
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",  # DMN 1.3
+})
+
+
+def prepared_decision(root: etree._Element) -> etree._Element:
+    """A DMN document as SpiffWorkflow is given it: a copy with each input expression in
+    parentheses and each entry's text without surrounding blanks (an empty entry is "any").
+    SpiffWorkflow joins an input expression and a test as they are written, so `channel`
+    and `in ("a", "b")` would make `channelin ("a", "b")` and `a or b` with `< 5`
+    `a or b< 5`; and a test that starts with a blank reads as an indented line."""
+    copy = deepcopy(root)
+    for node in copy.iter():
+        parent = node.getparent()
+        if (not isinstance(node.tag, str) or parent is None or not isinstance(parent.tag, str)
+                or etree.QName(node).namespace not in DMN_NAMESPACES
+                or etree.QName(node).localname != "text"):
+            continue
+        text = (node.text or "").strip()
+        owner = etree.QName(parent).localname
+        if owner == "inputExpression":
+            node.text = f"({text})" if text else None
+        elif owner in ("inputEntry", "outputEntry"):
+            node.text = text or None
+    return copy
+
+
+def read_decision(dmn: bytes, filename: str) -> Any:
+    """SpiffWorkflow's reading of a DMN file: its decision (`id`, `name`,
+    `decisionTables`), as a business rule task calling it would run it. Raises UnsafeXml,
+    SpiffWorkflow's ValidationException, or whatever its DMN parser meets."""
+    parser = ProcedureParser()
+    parser.add_dmn_xml(prepared_decision(parse_xml_safely(dmn, filename)), filename=filename)
+    [dmn_parser] = parser.dmn_parsers.values()
+    dmn_parser.parse()
+    return dmn_parser.decision

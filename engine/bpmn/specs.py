@@ -11,6 +11,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
 
 from . import clock
 from .spiff import (
@@ -34,6 +36,15 @@ class QueuedServiceTask(ParkedServiceTask):
     def park(self, task: Any) -> None:
         params = {name: p["value"] for name, p in self.evaluate_params(task).items()}
         set_internal_values(task, **{SERVICE_REQUEST: params})
+
+
+def throw_error(task: Any, code: str, payload: dict[str, Any]) -> None:
+    """Throw the BPMN error `code` from a task, as an error end event inside it would:
+    an error boundary of the task, or of a subprocess around it, catches it and, once
+    engine steps run, cancels the task. Caught nowhere, the task is left as it was."""
+    event = BpmnEvent(ErrorEventDefinition(code, code=code), payload=payload,
+                      target=task.workflow)
+    task.workflow.top_workflow.catch(event)
 
 
 def service_request(task: Any) -> dict[str, Any]:

@@ -22,7 +22,13 @@ from ..audit.events import canonical_json
 from ..bpmn.clock import clock_at
 from ..bpmn.sandbox import make_script_engine
 from ..bpmn.serializer import dump_state, load_state
-from ..bpmn.specs import QueuedServiceTask, service_request, timer_due, waits_on_timer
+from ..bpmn.specs import (
+    QueuedServiceTask,
+    service_request,
+    throw_error,
+    timer_due,
+    waits_on_timer,
+)
 from ..errors import Conflict, MotcuaError, NotFound, WorkflowError
 from ..procedures.bundle import Procedure, TaskInfo
 
@@ -32,7 +38,7 @@ _RANK = {s: i for i, s in enumerate(st.BPMN_STATUSES)}
 
 @dataclass(frozen=True)
 class Input:
-    kind: str  # submitted | task_completed | service_completed | timer_fired
+    kind: str  # submitted | task_completed | service_completed | service_error | timer_fired
     at: datetime
     actor: str
     element_id: str | None = None
@@ -179,6 +185,15 @@ class DossierMachine:
             task = self._task(inp.task_id, inp.element_id, TaskState.STARTED, inp.instance)
             task.data[task.task_spec.result_variable] = inp.data
             task.complete()
+        elif inp.kind == "service_error":
+            task = self._task(inp.task_id, inp.element_id, TaskState.STARTED, inp.instance)
+            throw_error(task, str(inp.data.get("code", "")), inp.data)
+            self.workflow.do_engine_steps()  # a boundary that caught it cancels the task
+            if task.state == TaskState.STARTED:
+                raise WorkflowError(
+                    f"the service answered with the business error {inp.data.get('code')!r} "
+                    f"({inp.data.get('message') or 'no message'}) and no error boundary of "
+                    "this step catches it", element_id=task.task_spec.bpmn_id)
         elif inp.kind == "timer_fired":
             task = self._task(inp.task_id, inp.element_id, TaskState.WAITING, inp.instance)
             due = timer_due(task)

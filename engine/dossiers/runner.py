@@ -172,6 +172,18 @@ def complete_task(
 def complete_service(session: Session, job: Job, result: dict[str, Any],
                      at: datetime | None = None) -> Dossier:
     """Feed a service job's result back to its workflow (the caller locked nothing yet)."""
+    return _service_input(session, job, "service_completed", result, at)
+
+
+def service_error(session: Session, job: Job, code: str, message: str,
+                  at: datetime | None = None) -> Dossier:
+    """Throw a job's business error (operators.BusinessError) at its service task: the
+    error boundary that catches it takes over; none catching it is a WorkflowError."""
+    return _service_input(session, job, "service_error", {"code": code, "message": message}, at)
+
+
+def _service_input(session: Session, job: Job, kind: str, data: dict[str, Any],
+                   at: datetime | None) -> Dossier:
     dossier = lock_dossier(session, job.dossier_id)
     session.refresh(job)
     if job.status == "done":
@@ -181,13 +193,13 @@ def complete_service(session: Session, job: Job, result: dict[str, Any],
     procedure = load_version(session, dossier.procedure_version_id)
     machine = DossierMachine.load(procedure, dossier.state, dossier=dossier.code)
     at = at or utcnow()
-    inp = Input("service_completed", at, f"operator:{job.operator}", element_id=job.element_id,
-                task_id=job.workflow_task_id, data=result)
-    job.status, job.result, job.finished_at = "done", result, at
+    inp = Input(kind, at, f"operator:{job.operator}", element_id=job.element_id,
+                task_id=job.workflow_task_id, data=data)
+    job.status, job.result, job.finished_at = "done", data, at
     _run_input(session, dossier, procedure, machine, load_calendar(session), inp,
                {"element_id": job.element_id, "task_id": job.workflow_task_id,
                 "operator": job.operator, "job_id": job.id, "attempt": job.attempts,
-                "data": result})
+                "data": data})
     return dossier
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..audit import events
 from ..db import is_postgres, transaction
 from ..dossiers import side_jobs
-from ..dossiers.runner import complete_service, lock_dossier
+from ..dossiers.runner import complete_service, lock_dossier, service_error
 from ..errors import Conflict, NotFound
 from ..models import Dossier, Incident, Job, Timer, utcnow
 from ..procedures import operators
@@ -62,6 +62,16 @@ def complete_job(session: Session, job_id: int, result: dict[str, Any],
         return job
     complete_service(session, job, result, now)
     _record(session, job, "completed", result)
+    return job
+
+
+def end_with_error(session: Session, job_id: int, code: str, message: str,
+                   now: datetime | None = None) -> Job:
+    """A job whose handler answered with a business error: thrown at its task, in this
+    transaction (see runner.service_error)."""
+    job = _get(session, job_id)
+    service_error(session, job, code, message, now)
+    _record(session, job, "business_error", {"code": code, "message": message})
     return job
 
 

@@ -20,10 +20,18 @@ from .. import metrics
 from ..db import transaction
 from ..models import Dossier, HumanTask, Job, utcnow
 from ..procedures import operators
-from ..procedures.operators import AwaitingCallback, JobContext, RetryableError
+from ..procedures.operators import AwaitingCallback, BusinessError, JobContext, RetryableError
 from ..procedures.procedures import load_version
 from .claims import fire_due_timers, release_jobs
-from .outbox import LEASE, claim_jobs, complete_job, fail_job, raise_incident, wait_job
+from .outbox import (
+    LEASE,
+    claim_jobs,
+    complete_job,
+    end_with_error,
+    fail_job,
+    raise_incident,
+    wait_job,
+)
 
 log = logging.getLogger("motcua.worker")
 
@@ -115,6 +123,8 @@ def run_job(factory: sessionmaker[Session], ctx: JobContext,
         with transaction(factory) as session:
             wait_job(session, ctx.job_id, waiting.reason, waiting.details, clock())
         return "waiting"
+    except BusinessError as refusal:
+        return _end_with_error(factory, ctx, refusal, clock)
     except Exception as exc:  # a failed try, retried with back-off
         if not isinstance(exc, RetryableError):
             log.exception("job %s (%s) failed", ctx.job_id, ctx.operator)
@@ -132,6 +142,20 @@ def run_job(factory: sessionmaker[Session], ctx: JobContext,
         with transaction(factory) as session:
             fail_job(session, ctx.job_id, f"result refused: {exc}", retryable=False,
                      now=clock(), detail=_trace(exc), element_id=getattr(exc, "element_id", None))
+        return "incident"
+    return "done"
+
+
+def _end_with_error(factory: sessionmaker[Session], ctx: JobContext, refusal: BusinessError,
+                    clock: Callable[[], datetime]) -> str:
+    """The business error goes to the diagram's error boundary; with none, an incident."""
+    try:
+        with transaction(factory) as session:
+            end_with_error(session, ctx.job_id, refusal.code, refusal.message, clock())
+    except Exception as exc:
+        with transaction(factory) as session:
+            fail_job(session, ctx.job_id, f"{exc}", retryable=False, now=clock(),
+                     detail=_trace(exc), element_id=getattr(exc, "element_id", None))
         return "incident"
     return "done"
 

@@ -49,6 +49,19 @@ class AwaitingCallback(Exception):  # an outcome, not a failure: no "Error" in t
         self.details = dict(details or {})
 
 
+class BusinessError(Exception):
+    """A handler's answer that the service was done and refused for a reason of the
+    procedure's world (a payment declined, a recipient unknown, a signature refused):
+    not retried. It is thrown at the service task as the BPMN error `code`, which an
+    error boundary of the task (or of a subprocess around it) catches; with no such
+    boundary the job becomes an incident."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+        self.message = message
+
+
 _handlers: dict[str, Handler] = {}
 _recorders: dict[str, Recorder] = {}
 

@@ -108,3 +108,54 @@ def test_multi_instance_over_an_empty_collection_goes_straight_on(sessions, bund
     code = submit(sessions, bundle("multi_instance"), {**APP, "departments": []}, T0)
     assert dossier(sessions, code).status == "done"
     consistent(sessions, code)
+
+
+@pytest.fixture
+def payments_answer():
+    """test.pay: declined for the case "declined", refused unexpectedly for "unknown"."""
+    from engine.procedures import operators
+    from engine.procedures.operators import BusinessError
+
+    def pay(ctx):
+        if ctx.params["case"] == "declined":
+            raise BusinessError("payment_declined", "thẻ bị từ chối")
+        if ctx.params["case"] == "unknown":
+            raise BusinessError("recipient_unknown", "không tìm thấy người nhận")
+        return {"status": "paid"}
+
+    operators.register("test.pay")(pay)
+    yield
+    operators.unregister("test.pay")
+
+
+def test_a_connectors_business_error_takes_the_error_boundary(sessions, bundle, payments_answer):
+    name = bundle("error_boundary")
+    paid = submit(sessions, name, APP, T0)
+    declined = submit(sessions, name, {**APP, "case": "declined"}, T0)
+    work(sessions, T0)
+    assert dossier(sessions, paid).status == "done"
+    assert tasks(sessions, declined) == [("call_back", "reception")]
+    complete(sessions, declined, "call_back", {"decision": "approve"}, when=T0)
+    assert dossier(sessions, declined).status == "done"
+    for code in (paid, declined):
+        consistent(sessions, code)
+
+
+def test_a_business_error_no_boundary_catches_is_an_incident(sessions, bundle, payments_answer):
+    from engine.models import Incident
+
+    code = submit(sessions, bundle("error_boundary"), {**APP, "case": "unknown"}, T0)
+    work(sessions, T0)
+    with transaction(sessions) as s:
+        [incident] = s.scalars(select(Incident)).all()
+    assert incident.element_id == "pay" and "recipient_unknown" in incident.reason
+    assert dossier(sessions, code).status != "done"
+
+
+def test_an_error_end_event_in_a_subprocess_is_caught_by_its_boundary(sessions, bundle,
+                                                                      payments_answer):
+    code = submit(sessions, bundle("error_boundary"), {**APP, "case": "invalid"}, T0)
+    assert tasks(sessions, code) == [("tell_invalid", "reception")]
+    complete(sessions, code, "tell_invalid", {}, when=T0)
+    assert dossier(sessions, code).status == "rejected"
+    consistent(sessions, code)
