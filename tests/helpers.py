@@ -147,11 +147,15 @@ CONFORMANCE_LANES = {"lane_citizen": "citizen", "lane_reception": "reception",
 
 def bpmn_bundle(folder: Path, name: str, extra_toml: str = "", source: Path | None = None) -> Path:
     """A bundle around tests/fixtures/bpmn/<name>.bpmn (its process id is `name`), with
-    the conformance suite's forms and lanes; returns its folder under `folder`. `source`
-    is another folder of diagrams (tests/fixtures/bpmn/refused/)."""
+    the conformance suite's forms and lanes, and the decision tables
+    tests/fixtures/bpmn/decisions/<name>*.dmn in its decisions/; returns its folder under
+    `folder`. `source` is another folder of diagrams (tests/fixtures/bpmn/refused/)."""
     bundle = folder / name
     (bundle / "forms").mkdir(parents=True)
     (bundle / "procedure.bpmn").write_bytes(((source or CONFORMANCE) / f"{name}.bpmn").read_bytes())
+    for dmn in sorted(((source or CONFORMANCE) / "decisions").glob(f"{name}*.dmn")):
+        (bundle / "decisions").mkdir(exist_ok=True)
+        (bundle / "decisions" / dmn.name).write_bytes(dmn.read_bytes())
     for form in (CONFORMANCE / "forms").glob("*.json"):
         (bundle / "forms" / form.name).write_bytes(form.read_bytes())
     lanes = "\n".join(f'{lane} = {{ role = "{role}" }}' for lane, role in CONFORMANCE_LANES.items())

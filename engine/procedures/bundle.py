@@ -23,6 +23,7 @@ from ..errors import BundleInvalid, BundleProblem
 from ..status import BPMN_STATUSES, END_STATUSES
 from .bpmn_checks import expression_advice, structure_problems
 from .bundle_templates import bundle_environment
+from .decisions import decision_files, decision_problems
 from .numbering import numbering_problems
 
 BPMN_FILE = "procedure.bpmn"
@@ -101,7 +102,7 @@ def load_bundle(path: Path) -> Bundle:
     for rel in [BPMN_FILE, TOML_FILE]:
         if (path / rel).is_file():
             files[rel] = _read(path / rel)
-    for sub, pattern in (("forms", "*.json"), ("templates", "*.html")):
+    for sub, pattern in (("forms", "*.json"), ("templates", "*.html"), ("decisions", "*.dmn")):
         for file in sorted((path / sub).glob(pattern)):
             files[f"{sub}/{file.name}"] = _read(file)
     return Bundle(code=path.name, files=files)
@@ -131,13 +132,15 @@ def validate(bundle: Bundle, operators: Collection[str] | None) -> Procedure:
     problems.extend(structure_problems(root, BPMN_FILE, main_process=bundle.code))
     tasks = _check_elements(root, settings, forms, operators, problems)
     _check_scripts(root, problems)
+    problems.extend(decision_problems(root, BPMN_FILE, bundle.files))
     _check_templates(bundle, settings, problems)
     spec: Any = None
     subprocess_specs: dict[str, Any] = {}
     if not problems:
         try:
-            spec, subprocess_specs = parse_spec(bundle.files[BPMN_FILE].encode(), BPMN_FILE,
-                                                bundle.code)
+            spec, subprocess_specs = parse_spec(
+                bundle.files[BPMN_FILE].encode(), BPMN_FILE, bundle.code,
+                {path: bundle.files[path].encode() for path in decision_files(bundle.files)})
         except ValidationException as exc:
             problems.append(BundleProblem(BPMN_FILE, str(exc).splitlines()[0], exc.id or None))
         except Exception as exc:  # SpiffWorkflow raises plain errors for some structures
@@ -328,8 +331,8 @@ def _check_elements(
             tasks[element_id] = TaskInfo(kind="service", operator=op.get("id"), **info)
         elif tag == "endEvent":
             tasks[element_id] = TaskInfo(kind="end", **info)
-        elif tag in ("scriptTask", "boundaryEvent",
-                     "intermediateCatchEvent", "startEvent"):
+        elif tag in ("scriptTask", "boundaryEvent", "intermediateCatchEvent", "startEvent",
+                     "businessRuleTask"):
             tasks[element_id] = TaskInfo(kind="other", **info)
     return tasks
 

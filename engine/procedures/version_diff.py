@@ -1,6 +1,6 @@
 """What changed between two versions of a procedure, in the analyst's terms: settings
-(deadline, fees, documents, numbering), BPMN elements and flows, form fields, and the
-text of result templates. Works on the stored files alone, so any two versions, old or
+(deadline, fees, documents, numbering), BPMN elements and flows, form fields, the rules
+of decision tables, and the text of result templates. Works on the stored files alone, so any two versions, old or
 new, can be compared."""
 
 from __future__ import annotations
@@ -8,13 +8,15 @@ from __future__ import annotations
 import difflib
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
 
 from ..bpmn.parser import parse_xml_safely
 from .bundle import BPMN_FILE, NS, TOML_FILE
+from .decisions import FOLDER as DECISIONS_FOLDER
+from .decisions import DecisionTable, read_table
 
 SPIFF = NS["spiffworkflow"]
 # flow nodes an analyst draws; lanes, data and diagram shapes are not compared as elements
@@ -22,7 +24,7 @@ NODE_TAGS = frozenset({
     "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent",
     "boundaryEvent", "userTask", "serviceTask", "scriptTask", "manualTask", "task",
     "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
-    "callActivity", "subProcess",
+    "callActivity", "subProcess", "businessRuleTask",
 })
 FIELD_KEYS = ("type", "title", "format", "enum", "const", "pattern", "minLength", "maxLength",
               "minimum", "maximum", "x-widget")
@@ -44,10 +46,15 @@ class VersionDiff:
     flows: list[Change] = field(default_factory=list)
     forms: dict[str, list[Change]] = field(default_factory=dict)  # form file → its changes
     templates: dict[str, list[str]] = field(default_factory=dict)  # template → unified diff
+    # decision file → its changed rules (and hit policy, name, rule order), or, when its
+    # columns changed or it cannot be read, the unified diff of the file
+    decisions: dict[str, list[Change]] = field(default_factory=dict)
+    decision_texts: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not (self.settings or self.elements or self.flows or self.forms or self.templates)
+        return not (self.settings or self.elements or self.flows or self.forms or self.templates
+                    or self.decisions or self.decision_texts)
 
     def marks(self) -> dict[str, str]:
         """element id → added | removed | changed, for drawing the diagram."""
@@ -69,12 +76,67 @@ def compare(before: dict[str, str], after: dict[str, str]) -> VersionDiff:
         if changes:
             diff.forms[path] = changes
     for path in sorted(p for p in {*before, *after} if p.startswith("templates/")):
-        lines = list(difflib.unified_diff(
-            (before.get(path) or "").splitlines(), (after.get(path) or "").splitlines(),
-            fromfile=f"a/{path}", tofile=f"b/{path}", lineterm="", n=2))
+        lines = _text_diff(before, after, path)
         if lines:
             diff.templates[path] = lines
+    for path in sorted(p for p in {*before, *after} if p.startswith(DECISIONS_FOLDER)):
+        if before.get(path) == after.get(path):
+            continue
+        if path not in before or path not in after:
+            table = read_table(after if path in after else before, path)
+            diff.decisions[path] = [Change(path, "added" if path in after else "removed",
+                                           label=table.name if table else "")]
+            continue
+        rules = _compare_decisions(read_table(before, path), read_table(after, path))
+        if rules:
+            diff.decisions[path] = rules
+        else:  # columns changed, unreadable, or a change the rules do not show
+            diff.decision_texts[path] = _text_diff(before, after, path)
     return diff
+
+
+def _text_diff(before: dict[str, str], after: dict[str, str], path: str) -> list[str]:
+    return list(difflib.unified_diff(
+        (before.get(path) or "").splitlines(), (after.get(path) or "").splitlines(),
+        fromfile=f"a/{path}", tofile=f"b/{path}", lineterm="", n=2))
+
+
+def _compare_decisions(before: DecisionTable | None,
+                       after: DecisionTable | None) -> list[Change] | None:
+    """The changed rules of a decision table whose inputs and outputs stayed the same
+    (rows by rule id, cells by column label), with its name, hit policy and rule order;
+    None when the columns changed or a version cannot be read."""
+    if before is None or after is None or (before.inputs, before.outputs) != (
+            after.inputs, after.outputs):
+        return None
+    changes = _compare_maps(
+        {"name": before.name, "id": before.id, "hitPolicy": before.hit_policy,
+         "aggregation": before.aggregation},
+        {"name": after.name, "id": after.id, "hitPolicy": after.hit_policy,
+         "aggregation": after.aggregation})
+    old_order = [r.id for r in before.rules]
+    new_order = [r.id for r in after.rules]
+    kept = set(old_order) & set(new_order)
+    if [i for i in old_order if i in kept] != [i for i in new_order if i in kept]:
+        changes.append(Change("rule order", "changed", ", ".join(old_order),
+                              ", ".join(new_order)))
+    # a row is labelled with its number in the newer version (in the older when removed)
+    numbers = {r.id: f"#{r.number}" for table in (before, after) for r in table.rules}
+    return changes + [replace(c, label=numbers[c.item])
+                      for c in _compare_described(_rules(before), _rules(after))]
+
+
+def _rules(table: DecisionTable) -> dict[str, dict[str, str]]:
+    """Each rule by id: its cells by column, and its description."""
+    rules: dict[str, dict[str, str]] = {}
+    for rule in table.rules:
+        cells = {f"{c.label} ({c.text})": v or "-"
+                 for c, v in zip(table.inputs, rule.inputs, strict=False)}
+        cells.update({f"→ {c.label} ({c.text})": v
+                      for c, v in zip(table.outputs, rule.outputs, strict=False)})
+        cells["note"] = rule.description
+        rules[rule.id] = cells
+    return rules
 
 
 def _settings(files: dict[str, str]) -> dict[str, str]:
@@ -162,6 +224,9 @@ def _describe_node(node: etree._Element, tag: str, lane: str) -> dict[str, str]:
     script = node.find("bpmn:script", NS)
     if script is not None:
         described["script"] = (script.text or "").strip()
+    decision = node.find(f"bpmn:extensionElements/{{{SPIFF}}}calledDecisionId", NS)
+    if decision is not None:
+        described["decision"] = (decision.text or "").strip()
     return described
 
 

@@ -16,6 +16,7 @@ from engine.errors import BundleInvalid, NotFound
 from engine.models import Dossier, Procedure, ProcedureVersion
 from engine.procedures import procedures
 from engine.procedures.bundle_zip import bundle_from_zip
+from engine.procedures.decisions import read_tables
 from engine.procedures.version_diff import compare
 
 from ..identity import db, require_role
@@ -83,7 +84,7 @@ def procedure_page(code: str) -> str:
     return render_template(
         "analyst/procedure.html", procedure=row, versions=versions, shown=shown,
         usage=_usage(s), diagram=diagram_svg(shown.files, title=row.name_vi),
-        can_deploy=_can_deploy())
+        decisions=read_tables(shown.files), can_deploy=_can_deploy())
 
 
 @bp.get("/<code>/so-sanh", endpoint="compare")
