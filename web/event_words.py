@@ -155,6 +155,20 @@ def _on_step(words: Callable[[str], str]) -> Words:
 
 # -- service steps ------------------------------------------------------------------
 
+def _message(event: Event, reading: Reading) -> Told:
+    data = event.payload.get("data") or {}
+    return Told(gettext("Nhận thông điệp “%(name)s” từ %(source)s tại bước %(step)s",
+                        name=data.get("name") or "?", source=event.actor,
+                        step=_step(reading, event.payload.get("element_id"))))
+
+
+def _signal(event: Event, reading: Reading) -> Told:
+    data = event.payload.get("data") or {}
+    return Told(gettext("Nhận tín hiệu “%(name)s” từ %(source)s tại bước %(step)s",
+                        name=data.get("name") or "?", source=event.actor,
+                        step=_step(reading, event.payload.get("element_id"))))
+
+
 def _service_error(event: Event, reading: Reading) -> Told:
     data = event.payload.get("data") or {}
     return Told(gettext("Bước tự động %(step)s trả lời: %(message)s (%(code)s)",
@@ -379,6 +393,8 @@ WORDS: dict[str, tuple[Words | None, Words | None]] = {
     E.TASK_COMPLETED: (_task_completed, _task_completed_for_applicant),
     E.SERVICE_COMPLETED: (_service, _service_for_applicant),
     E.SERVICE_ERROR: (_service_error, None),
+    E.MESSAGE_RECEIVED: (_message, None),
+    E.SIGNAL_RECEIVED: (_signal, None),
     E.TIMER_FIRED: (_on_step(lambda step: gettext("Hết thời gian chờ: %(step)s", step=step)), None),
     # bookkeeping the engine records for replay: news to nobody
     E.JOB_QUEUED: (None, None),

@@ -17,7 +17,9 @@ from ..contacts import checked_contacts
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import ApiToken, User, UserRole, utcnow
 
-ROLES = ("reception", "specialist", "leader", "citizen", "analyst", "auditor", "admin")
+# `partner`: a partner agency's system that sends messages to dossiers (liên thông)
+ROLES = ("reception", "specialist", "leader", "citizen", "analyst", "auditor", "admin",
+         "partner")
 _hasher = PasswordHasher()
 
 

@@ -21,6 +21,10 @@ class EventType(StrEnum):
     SERVICE_ERROR = "service_error"
     """{element_id, task_id, operator, job_id, attempt, data: {code, message}, instance?}:
     the connector's business error, thrown at the service task as a BPMN error"""
+    MESSAGE_RECEIVED = "message_received"
+    """{element_id, task_id, message_id, data: {name, payload}}; the actor is the source"""
+    SIGNAL_RECEIVED = "signal_received"
+    """{element_id, task_id, data: {name, payload}}; the actor is who broadcast it"""
     TIMER_FIRED = "timer_fired"
     """{element_id, task_id, instance?}; `instance`: which of several waiting tasks of the
     element (multi-instance), in the workflow's order"""
@@ -89,6 +93,7 @@ class EventType(StrEnum):
 # Events that are inputs: replay feeds exactly these back to the workflow.
 INPUT_TYPES = frozenset({EventType.SUBMITTED, EventType.TASK_COMPLETED,
                          EventType.SERVICE_COMPLETED, EventType.SERVICE_ERROR,
+                         EventType.MESSAGE_RECEIVED, EventType.SIGNAL_RECEIVED,
                          EventType.TIMER_FIRED})
 # Events the workflow itself produces in answer to an input; replay compares them.
 MACHINE_TYPES = frozenset({EventType.TASK_CREATED, EventType.JOB_QUEUED, EventType.TIMER_SET,

@@ -12,7 +12,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
+from SpiffWorkflow.spiff.specs.event_definitions import (
+    ErrorEventDefinition,
+    MessageEventDefinition,
+    SignalEventDefinition,
+)
 
 from . import clock
 from .spiff import (
@@ -45,6 +49,23 @@ def throw_error(task: Any, code: str, payload: dict[str, Any]) -> None:
     event = BpmnEvent(ErrorEventDefinition(code, code=code), payload=payload,
                       target=task.workflow)
     task.workflow.top_workflow.catch(event)
+
+
+def awaited_events(task: Any) -> list[tuple[str, str]]:
+    """The (kind, name) of the messages and signals a waiting task can catch (a catch
+    event, receive task, boundary event, or an event-based gateway's branches)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    members = (definition.event_definitions if isinstance(definition, MultipleEventDefinition)
+               else [definition])
+    return [("message" if isinstance(d, MessageEventDefinition) else "signal", d.name)
+            for d in members if isinstance(d, (MessageEventDefinition, SignalEventDefinition))]
+
+
+def deliver_event(workflow: Any, kind: str, name: str, payload: dict[str, Any]) -> None:
+    """Hand the workflow a message or a signal from outside; the tasks waiting for it
+    catch it."""
+    definition = MessageEventDefinition(name) if kind == "message" else SignalEventDefinition(name)
+    workflow.send_event(BpmnEvent(definition, payload=payload))
 
 
 def service_request(task: Any) -> dict[str, Any]:
@@ -108,6 +129,16 @@ def waits_on_timer(task: Any) -> bool:
     if isinstance(definition, MultipleEventDefinition):
         return any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions)
     return isinstance(definition, TimerEventDefinition)
+
+
+def timer_went_off(task: Any) -> bool:
+    """Whether a finished timer task ended by its timer (an event-based gateway may
+    have ended by another branch's event)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return any(timer_has_fired(task, f"/{i}") for i, d in enumerate(definition.event_definitions)
+                   if isinstance(d, TimerEventDefinition))
+    return True
 
 
 def timer_due(task: Any) -> datetime | None:

@@ -24,21 +24,26 @@ from ..bpmn.sandbox import make_script_engine
 from ..bpmn.serializer import dump_state, load_state
 from ..bpmn.specs import (
     QueuedServiceTask,
+    awaited_events,
+    deliver_event,
     service_request,
     throw_error,
     timer_due,
+    timer_went_off,
     waits_on_timer,
 )
 from ..errors import Conflict, MotcuaError, NotFound, WorkflowError
 from ..procedures.bundle import Procedure, TaskInfo
 
 SCRIPT_ENGINE = make_script_engine()
+MESSAGE_DATA = "message"  # where a caught message's payload goes in the task's data
 _RANK = {s: i for i, s in enumerate(st.BPMN_STATUSES)}
 
 
 @dataclass(frozen=True)
 class Input:
-    kind: str  # submitted | task_completed | service_completed | service_error | timer_fired
+    kind: str  # submitted | task_completed | service_completed | service_error |
+    # message_received | signal_received | timer_fired
     at: datetime
     actor: str
     element_id: str | None = None
@@ -60,6 +65,10 @@ class Outcome:
     jobs_dropped: list[str] = field(default_factory=list)
     timers: list[tuple[str, str, datetime]] = field(default_factory=list)
     timers_gone: list[tuple[str, str]] = field(default_factory=list)  # (task id, fired|cancelled)
+    # (task id, element, message|signal, its name, reference to correlate on), and those
+    # no longer awaited
+    awaits: list[tuple[str, str, str, str, str | None]] = field(default_factory=list)
+    awaits_gone: list[tuple[str, str]] = field(default_factory=list)  # (task id, received|cancelled)
     status: str = st.SUBMITTED
     completed: bool = False
     digest: str = ""
@@ -110,23 +119,28 @@ class DossierMachine:
 
     # -- what the workflow waits on -------------------------------------------------
 
-    def _waiting(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    def _waiting(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """What the workflow waits on, by task id: people, services, timers, messages."""
         users: dict[str, Any] = {}
         services: dict[str, Any] = {}
         timers: dict[str, Any] = {}
+        messages: dict[str, Any] = {}
         for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING):
             spec = task.task_spec
             if task.state == TaskState.READY and spec.manual:
                 users[str(task.id)] = task
             elif task.state == TaskState.STARTED and isinstance(spec, QueuedServiceTask):
                 services[str(task.id)] = task
-            elif task.state == TaskState.WAITING and waits_on_timer(task):
-                timers[str(task.id)] = task
-        return users, services, timers
+            elif task.state == TaskState.WAITING:
+                if waits_on_timer(task):
+                    timers[str(task.id)] = task
+                if awaited_events(task):
+                    messages[str(task.id)] = task
+        return users, services, timers, messages
 
     def ready_user_task(self, element_id: str | None, task_id: str | None,
                         instance: int | None = None) -> Any:
-        users, _, _ = self._waiting()
+        users = self._waiting()[0]
         if task_id and task_id in users:
             return users[task_id]
         matches = [t for t in users.values() if t.task_spec.bpmn_id == element_id]
@@ -194,6 +208,19 @@ class DossierMachine:
                     f"the service answered with the business error {inp.data.get('code')!r} "
                     f"({inp.data.get('message') or 'no message'}) and no error boundary of "
                     "this step catches it", element_id=task.task_spec.bpmn_id)
+        elif inp.kind in ("message_received", "signal_received"):
+            kind, name = inp.kind.removesuffix("_received"), str(inp.data.get("name", ""))
+            waiting = [t for t in self._waiting()[3].values() if (kind, name) in awaited_events(t)]
+            if inp.task_id:
+                waiting = [t for t in waiting if str(t.id) == inp.task_id] or waiting
+            if not waiting:
+                raise Conflict(f"the dossier is not waiting for the {kind} {name!r}",
+                               event_name=name)
+            payload = inp.data.get("payload") or {}
+            deliver_event(self.workflow, kind, name, payload)
+            for task in waiting:
+                if task.state != TaskState.WAITING:  # it caught the message
+                    task.data[MESSAGE_DATA] = payload
         elif inp.kind == "timer_fired":
             task = self._task(inp.task_id, inp.element_id, TaskState.WAITING, inp.instance)
             due = timer_due(task)
@@ -225,8 +252,18 @@ class DossierMachine:
 
     def _outcome(self, before: tuple[dict[str, Any], ...], after: tuple[dict[str, Any], ...],
                  previous_status: str, received: bool) -> Outcome:
-        (u0, s0, t0), (u1, s1, t1) = before, after
+        (u0, s0, t0, m0), (u1, s1, t1, m1) = before, after
         out = Outcome()
+        for tid, task in m1.items():
+            if tid not in m0:
+                info = self._info(task)
+                for kind, name in awaited_events(task):
+                    out.awaits.append((tid, task.task_spec.bpmn_id, kind, name,
+                                       self._reference(task, info)))
+        for tid in m0.keys() - m1.keys():
+            task = self._find(tid)
+            caught = task is not None and task.state in (TaskState.READY, TaskState.COMPLETED)
+            out.awaits_gone.append((tid, "received" if caught else "cancelled"))
         out.opened = [(tid, self._info(t)) for tid, t in u1.items() if tid not in u0]
         for tid in u0.keys() - u1.keys():
             task = self._find(tid)
@@ -242,12 +279,23 @@ class DossierMachine:
                 out.timers.append((tid, task.task_spec.bpmn_id, due))
         for tid in t0.keys() - t1.keys():
             task = self._find(tid)
-            fired = task is not None and task.state == TaskState.COMPLETED
+            fired = task is not None and task.state == TaskState.COMPLETED and timer_went_off(task)
             out.timers_gone.append((tid, "fired" if fired else "cancelled"))
         out.completed = self.workflow.is_completed()
         out.status = self._status(u1, s1, previous_status, received)
         out.digest = self.digest()
         return out
+
+    @staticmethod
+    def _reference(task: Any, info: TaskInfo) -> str | None:
+        """The value a sender may correlate on: the task's data at the element's
+        `correlationKey` (a dotted path), if it names one."""
+        if not info.correlation_key:
+            return None
+        value: Any = task.data
+        for part in info.correlation_key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return None if value in (None, "") else str(value)[:255]
 
     def _find(self, task_id: str) -> Any:
         """The task, or None once the workflow has dropped it (a cancelled branch or

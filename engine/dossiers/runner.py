@@ -22,7 +22,7 @@ from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.calendar_store import load_calendar
 from ..deadlines.overdue import check_slip_before_task
 from ..errors import Conflict, InvalidInput, MotcuaError, NotFound, WorkflowError
-from ..models import Dossier, HumanTask, Job, Timer, utcnow
+from ..models import Dossier, HumanTask, Job, MessageWait, Timer, utcnow
 from ..procedures import forms
 from ..procedures.bundle import Procedure, TaskInfo
 from ..procedures.fees import compute_fee
@@ -203,6 +203,28 @@ def _service_input(session: Session, job: Job, kind: str, data: dict[str, Any],
     return dossier
 
 
+def receive_event(session: Session, wait: MessageWait, payload: dict[str, Any], source: str,
+                  message_id: int | None = None, at: datetime | None = None) -> Dossier:
+    """Give the dossier the message or signal its workflow waits for at `wait`."""
+    dossier = lock_dossier(session, wait.dossier_id)
+    session.refresh(wait)
+    if wait.status != "waiting":
+        raise Conflict(f"the dossier no longer waits for this {wait.kind}", dossier=dossier.code,
+                       event_name=wait.name)
+    procedure = load_version(session, dossier.procedure_version_id)
+    machine = DossierMachine.load(procedure, dossier.state, dossier=dossier.code)
+    at = at or utcnow()
+    data = {"name": wait.name, "payload": payload}
+    inp = Input(f"{wait.kind}_received", at, source, element_id=wait.element_id,
+                task_id=wait.workflow_task_id, data=data)
+    recorded: dict[str, Any] = {"element_id": wait.element_id, "task_id": wait.workflow_task_id,
+                                "data": data}
+    if message_id is not None:
+        recorded["message_id"] = message_id
+    _run_input(session, dossier, procedure, machine, load_calendar(session), inp, recorded)
+    return dossier
+
+
 def fire_timer(session: Session, timer: Timer, at: datetime | None = None) -> Dossier:
     dossier = lock_dossier(session, timer.dossier_id)
     session.refresh(timer)
@@ -254,6 +276,7 @@ def _apply_and_write(session: Session, dossier: Dossier, procedure: Procedure,
         _project_tasks(session, dossier, calendar, inp, outcome)
         _queue_jobs(session, dossier, outcome, inp.at)
         _track_timers(session, dossier, outcome)
+        _track_waits(session, dossier, outcome, inp.at)
         status_jobs.on_input(session, dossier, procedure.code, previous, outcome.status,
                              outcome.jobs, deadline_log, inp.data, inp.at)
         for type_, event_payload in outcome.machine_events(previous):
@@ -320,6 +343,19 @@ def _track_timers(session: Session, dossier: Dossier, outcome: Outcome) -> None:
         timer = session.scalar(select(Timer).where(Timer.workflow_task_id == task_id))
         if timer is not None:
             timer.status = how
+
+
+def _track_waits(session: Session, dossier: Dossier, outcome: Outcome, at: datetime) -> None:
+    gone = dict(outcome.awaits_gone)
+    for task_id, element_id, kind, name, reference in outcome.awaits:
+        session.add(MessageWait(dossier_id=dossier.id, workflow_task_id=task_id,
+                                element_id=element_id, kind=kind, name=name,
+                                reference=reference, status="waiting", created_at=at))
+    if gone:
+        for wait in session.scalars(select(MessageWait).where(
+                MessageWait.dossier_id == dossier.id, MessageWait.status == "waiting",
+                MessageWait.workflow_task_id.in_(gone))):
+            wait.status = gone[wait.workflow_task_id]
 
 
 def _track_deadline(session: Session, dossier: Dossier, procedure: Procedure,

@@ -9,6 +9,7 @@ from .delivery import DemoMail, DemoPortalReceipt, PortalUpdate, SentMessage, Sh
 from .dossier import Dossier, DossierCodeCounter
 from .event import Event
 from .job import Incident, Job, JobKind, Timer
+from .message import Message, MessageWait
 from .payment import Payment, PaymentNotice, Refund
 from .procedure import Procedure, ProcedureVersion
 from .register import RegisterCounter, RegisterEntry
@@ -25,4 +26,5 @@ __all__ = [
     "ApologySlip", "LateMark", "SlaReminder",
     "Payment", "PaymentNotice", "Refund",
     "RegisterCounter", "RegisterEntry", "AuditSeal", "SealLeaf", "AccountEvent",
+    "Message", "MessageWait",
 ]

@@ -69,6 +69,8 @@ class TaskInfo:
     operator: str | None = None
     # user tasks whose officer signs the result when choosing this decision ("approve")
     signs_result_on: str | None = None
+    # message catch elements: the data path a sender may correlate on besides the code
+    correlation_key: str | None = None
 
 
 @dataclass
@@ -297,7 +299,8 @@ def _check_elements(
         lane_id = lane_of.get(element_id)
         lane = lanes.get(lane_id, {}) if lane_id else {}
         info = dict(element_id=element_id, name=node.get("name") or element_id,
-                    lane=lane_id, dossier_status=status)
+                    lane=lane_id, dossier_status=status,
+                    correlation_key=props.get("correlationKey"))
         if tag in HUMAN_TASKS:
             # a manual or plain task confirms that something was done: no form unless given
             form = props.get("formJsonSchemaFilename")
@@ -331,8 +334,8 @@ def _check_elements(
             tasks[element_id] = TaskInfo(kind="service", operator=op.get("id"), **info)
         elif tag == "endEvent":
             tasks[element_id] = TaskInfo(kind="end", **info)
-        elif tag in ("scriptTask", "boundaryEvent", "intermediateCatchEvent", "startEvent",
-                     "businessRuleTask"):
+        elif tag in ("scriptTask", "boundaryEvent", "receiveTask", "eventBasedGateway",
+                     "intermediateCatchEvent", "startEvent", "businessRuleTask"):
             tasks[element_id] = TaskInfo(kind="other", **info)
     return tasks
 

@@ -15,19 +15,10 @@ from engine.dossiers.replay import replay
 from engine.models import Dossier, HumanTask, Timer
 
 from ..conftest import at
-from ..helpers import bpmn_bundle, complete, deploy, dossier, open_tasks, submit, work
+from ..helpers import complete, dossier, open_tasks, submit, work
 
 T0 = at("2026-03-02 09:00")
 APP = {"ho_ten": "Vũ Thị Mai", "so_dinh_danh": "001099000444"}
-
-
-@pytest.fixture
-def bundle(sessions, tmp_path):
-    def deploy_one(name: str) -> str:
-        deploy(sessions, bpmn_bundle(tmp_path, name))
-        return name
-
-    return deploy_one
 
 
 def consistent(sessions, code: str) -> None:

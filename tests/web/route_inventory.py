@@ -193,6 +193,9 @@ ROUTES: dict[str, Route] = {
     "api.submit_dossier": api("POST", CITIZENS),
     "api.get_dossier": api("GET", SEE_DONE | {"applicant"}, hides=True, code="done"),
     "api.complete_task": api("POST", {"specialist"}, task_id="review_task"),
+    # partner agencies' systems send messages; of the actors here only the admin may
+    "api.receive_message": api("POST", {"admin"}),
+    "api.broadcast_signal": api("POST", {"admin"}),
     "api.create_draft": api("POST", CITIZENS),
     "api.get_draft": api("GET", {"applicant"}, hides=True, draft_id="draft"),
     "api.update_draft": api("PUT", {"applicant"}, hides=True, draft_id="draft"),

@@ -251,6 +251,35 @@ SCHEMAS: dict[str, Any] = {
                            "sealed until the result is signed, then forgotten."},
         },
     },
+    "SendMessage": {
+        "type": "object", "required": ["name", "correlation"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 255,
+                     "description": "The BPMN message's name, as the procedure's diagram "
+                                    "names it (e.g. `consult_answer`)."},
+            "correlation": {
+                "type": "object", "minProperties": 1, "additionalProperties": False,
+                "properties": {
+                    "dossier_code": {"type": "string", "description": "The dossier's code."},
+                    "reference": {"type": "string", "description": "The reference the "
+                                  "dossier gave the sender (the waiting element's "
+                                  "`correlationKey`)."}},
+            },
+            "payload": {"type": "object", "default": {},
+                        "description": "What the message carries; the dossier's next steps "
+                                       "read it as `message`."},
+        },
+    },
+    "MessageReceipt": {
+        "type": "object", "required": ["id", "name", "status", "dossier"],
+        "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"},
+            "status": {"enum": ["delivered", "uncorrelated", "ambiguous"]},
+            "dossier": {"type": ["string", "null"],
+                        "description": "The dossier that took it, when delivered."},
+            "note": {"type": ["string", "null"], "description": "Why it was kept."},
+        },
+    },
 }
 
 for _name, _item in (("DossierPage", "DossierSummary"), ("TaskPage", "Task")):
@@ -334,6 +363,37 @@ PATHS: dict[str, Any] = {
             "requestBody": {"required": True, "content": {JSON: {"schema": _ref("CompleteTask")}}},
             "responses": {"200": _body(_ref("Dossier"), "The dossier after the step."),
                           **_errors("400", "401", "403", "404", "409", "422")},
+        },
+    },
+    "/api/v1/messages": {
+        "post": {
+            "operationId": "sendMessage", "tags": ["messages"],
+            "summary": "Send a message to the dossier waiting for it (partner systems)",
+            "description": "For a partner agency's system (role `partner`). The message goes "
+                           "to the one dossier whose workflow waits for a message of this "
+                           "name with these keys (200), or is kept for an administrator when "
+                           "no dossier, or more than one, waits for it (202): it is never "
+                           "lost.",
+            "requestBody": {"required": True, "content": {JSON: {"schema": _ref("SendMessage")}}},
+            "responses": {"200": _body(_ref("MessageReceipt"), "Delivered."),
+                          "202": _body(_ref("MessageReceipt"), "Kept for an administrator."),
+                          **_errors("400", "401", "403", "409", "422")},
+        },
+    },
+    "/api/v1/signals": {
+        "post": {
+            "operationId": "broadcastSignal", "tags": ["messages"],
+            "summary": "Send a signal to every dossier waiting for it (administrators)",
+            "requestBody": {"required": True, "content": {JSON: {"schema": {
+                "type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 255},
+                               "payload": {"type": "object", "default": {}}}}}}},
+            "responses": {"200": _body({"type": "object", "properties": {
+                "name": {"type": "string"},
+                "dossiers": {"type": "array", "items": {"type": "string"},
+                             "description": "The codes of the dossiers that took it."}}},
+                "Delivered to these dossiers."),
+                **_errors("400", "401", "403", "409", "422")},
         },
     },
     "/api/v1/drafts": {

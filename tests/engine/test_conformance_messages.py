@@ -1,0 +1,137 @@
+"""Messages: a dossier waiting for a message gets it through one input, correlated on
+its code or on a reference it gave; a message nobody waits for is kept, never lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine.db import transaction
+from engine.dossiers import messages
+from engine.errors import InvalidInput
+from engine.models import Event, MessageWait, Timer
+
+from ..helpers import complete, dossier, submit, work
+from .test_conformance import APP, T0, consistent, tasks
+
+ANSWER = {"opinion": "Đồng ý", "agency": "Phòng Tài nguyên và Môi trường"}
+
+
+def send(sessions, name: str, correlation: dict[str, str], payload=None, when=T0):
+    with transaction(sessions) as s:
+        message = messages.receive(s, name, correlation, payload or {}, source="api:partner",
+                                   at=when)
+        return message.status, message.dossier_id, message.id
+
+
+def test_a_message_correlated_on_a_reference_reaches_the_waiting_dossier(sessions, bundle):
+    name = bundle("message")
+    code = submit(sessions, name, APP, T0)
+    other = submit(sessions, name, APP, T0)
+    with transaction(sessions) as s:
+        waits = sorted((w.element_id, w.reference) for w in s.scalars(select(MessageWait)))
+    assert waits == [("wait_answer", f"CV-{code}"), ("wait_answer", f"CV-{other}")]
+    status, dossier_id, _ = send(sessions, "consult_answer", {"reference": f"CV-{code}"}, ANSWER)
+    assert (status, dossier_id) == ("delivered", dossier(sessions, code).id)
+    assert tasks(sessions, code) == [("review", "specialist")]
+    assert tasks(sessions, other) == []
+    with transaction(sessions) as s:
+        [event] = s.scalars(select(Event).where(Event.type == "message_received")).all()
+        assert event.actor == "api:partner" and event.payload["data"]["payload"] == ANSWER
+    complete(sessions, code, "review", {"decision": "approve"}, when=T0)
+    # the event-based gateway: the applicant's supplement comes before the timer
+    status, _, _ = send(sessions, "supplement_received", {"dossier_code": code.lower()})
+    assert status == "delivered"
+    assert dossier(sessions, code).status == "done"
+    with transaction(sessions) as s:
+        assert [t.status for t in s.scalars(select(Timer))] == ["cancelled"]
+    consistent(sessions, code)
+
+
+def test_the_timer_wins_when_no_message_comes(sessions, bundle):
+    code = submit(sessions, bundle("message"), APP, T0)
+    send(sessions, "consult_answer", {"dossier_code": code})
+    complete(sessions, code, "review", {"decision": "approve"}, when=T0)
+    work(sessions, T0 + timedelta(days=3))
+    assert dossier(sessions, code).status == "returned"
+    status, _, message_id = send(sessions, "supplement_received", {"dossier_code": code})
+    assert status == "uncorrelated"  # too late: kept for an administrator, not lost
+    with transaction(sessions) as s:
+        assert [m.id for m in messages.kept(s)] == [message_id]
+    consistent(sessions, code)
+
+
+def test_a_message_nobody_waits_for_is_kept_and_can_be_delivered_later(sessions, bundle):
+    code = submit(sessions, bundle("message"), APP, T0)
+    early, _, message_id = send(sessions, "supplement_received", {"dossier_code": code})
+    assert early == "uncorrelated"
+    send(sessions, "consult_answer", {"dossier_code": code})
+    complete(sessions, code, "review", {"decision": "approve"}, when=T0)
+    with transaction(sessions) as s:
+        again = messages.redeliver(s, message_id, T0)
+        assert again.status == "delivered"
+    assert dossier(sessions, code).status == "done"
+    consistent(sessions, code)
+
+
+@pytest.mark.parametrize("name,correlation,payload", [
+    ("", {"dossier_code": "X"}, {}),
+    ("consult_answer", {}, {}),
+    ("consult_answer", {"applicant": "X"}, {}),
+    ("consult_answer", {"dossier_code": 5}, {}),
+    ("consult_answer", {"dossier_code": "X"}, ["not", "an", "object"]),
+])
+def test_a_malformed_message_is_refused_with_its_field(sessions, name, correlation, payload):
+    with transaction(sessions) as s, pytest.raises(InvalidInput) as refused:
+        messages.receive(s, name, correlation, payload, source="api:partner", at=T0)
+    assert refused.value.errors
+
+
+def test_a_partner_system_sends_a_message_through_the_api(app, sessions, bundle):
+    from engine.accounts.accounts import create_api_token, create_user
+    from engine.models import User
+
+    code = submit(sessions, bundle("message"), APP, T0)
+    with transaction(sessions) as s:
+        create_user(s, "so_tnmt", "Hệ thống Sở TN&MT", "mat-khau-dai-123456",
+                    [("partner", "STNMT")])
+        create_user(s, "congdan9", "Lê Văn Chín", "mat-khau-dai-123456", [("citizen", "*")])
+        tokens = {name: create_api_token(s, s.query(User).filter_by(username=name).one(),
+                                         "liên thông")[1] for name in ("so_tnmt", "congdan9")}
+    client = app.test_client()
+
+    def post(who, body):
+        return client.post("/api/v1/messages", json=body,
+                           headers={"Authorization": f"Bearer {tokens[who]}"})
+
+    message = {"name": "consult_answer", "correlation": {"reference": f"CV-{code}"},
+               "payload": ANSWER}
+    assert post("congdan9", message).status_code == 403
+    refused = post("so_tnmt", {**message, "correlation": {"who": "x"}})
+    assert refused.status_code == 400 and "correlation" in refused.get_json()["fields"]
+    answer = post("so_tnmt", message)
+    assert answer.status_code == 200
+    assert answer.get_json() | {} == {"id": answer.get_json()["id"], "name": "consult_answer",
+                                      "status": "delivered", "dossier": code, "note": None}
+    assert tasks(sessions, code) == [("review", "specialist")]
+    again = post("so_tnmt", message)  # the same message twice: the dossier no longer waits
+    assert again.status_code == 202 and again.get_json()["status"] == "uncorrelated"
+
+
+def test_a_signal_reaches_every_dossier_waiting_for_it(sessions, bundle):
+    name = bundle("signal")
+    waiting = [submit(sessions, name, APP, T0) for _ in range(3)]
+    done = submit(sessions, name, APP, T0)
+    complete(sessions, done, "handle", {}, when=T0)
+    with transaction(sessions) as s:
+        reached = messages.broadcast_signal(s, "procedure_suspended", {"why": "thay đổi luật"},
+                                            source="admin", at=T0)
+    assert sorted(reached) == sorted(waiting)
+    assert {dossier(sessions, c).status for c in waiting} == {"returned"}
+    assert dossier(sessions, done).status == "done"
+    with transaction(sessions) as s:
+        assert messages.broadcast_signal(s, "procedure_suspended", {}, source="admin") == []
+    for code in (*waiting, done):
+        consistent(sessions, code)
