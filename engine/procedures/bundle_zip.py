@@ -1,6 +1,6 @@
 """A procedure bundle uploaded as a ZIP file: the same files as a bundle folder
-(procedure.toml, procedure.bpmn, forms/*.json, templates/*.html), at the top of the
-archive or inside one folder. Read with limits, so a hostile archive is refused."""
+(procedure.toml, procedure.bpmn, forms/*.json, templates/*.html, decisions/*.dmn), at the
+top of the archive or inside one folder. Read with limits, so a hostile archive is refused."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .bundle import BPMN_FILE, MAX_FILE_BYTES, TOML_FILE, Bundle
 MAX_ENTRIES = 200
 MAX_TOTAL_BYTES = 10_000_000
 CODE = re.compile(r"[a-z][a-z0-9_]{1,63}")
-WANTED = {("forms", ".json"), ("templates", ".html")}
+WANTED = {("forms", ".json"), ("templates", ".html"), ("decisions", ".dmn")}
 
 
 def bundle_from_zip(data: bytes) -> Bundle:
@@ -47,7 +47,7 @@ def bundle_from_zip(data: bytes) -> Bundle:
         rel = PurePosixPath(*path.parts[len(prefix.parts):]) if prefix else path
         if not _wanted(rel):
             problems.append(BundleProblem(str(rel), "not a bundle file (procedure.toml, "
-                                          "procedure.bpmn, forms/*.json, templates/*.html)"))
+                                          "procedure.bpmn, forms/*.json, templates/*.html, decisions/*.dmn)"))
             continue
         if info.file_size > MAX_FILE_BYTES:
             problems.append(BundleProblem(str(rel), f"larger than {MAX_FILE_BYTES:,} bytes"))
@@ -87,7 +87,7 @@ def _common_folder(names: list[PurePosixPath]) -> PurePosixPath | None:
     if not names or any(len(n.parts) < 2 for n in names):
         return None
     first = names[0].parts[0]
-    if first in ("forms", "templates") or any(n.parts[0] != first for n in names):
+    if first in ("forms", "templates", "decisions") or any(n.parts[0] != first for n in names):
         return None
     return PurePosixPath(first)
 

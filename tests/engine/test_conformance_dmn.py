@@ -136,3 +136,22 @@ def test_every_cell_runs_through_the_sandbox_as_the_deploy_check_built_it(tmp_pa
     assert ran and ran <= set(checked), ran - set(checked)
     assert {'(channel)in ("counter", "postal")', '((application["case"])) == ("nha_o")',
             '(application.get("count", 0))>= 7', '(channel)!= "online"'} <= ran
+
+
+def test_a_zip_upload_carries_the_decisions_too(tmp_path):
+    import io
+    import zipfile
+
+    from engine.procedures.bundle import load_bundle
+    from engine.procedures.bundle_zip import bundle_from_zip
+
+    from ..helpers import bpmn_bundle
+
+    folder = load_bundle(bpmn_bundle(tmp_path, "decision_fee"))
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path, text in folder.files.items():
+            zf.writestr(f"decision_fee/{path}", text)
+    uploaded = bundle_from_zip(archive.getvalue())
+    assert any(path.startswith("decisions/") for path in uploaded.files)
+    assert uploaded.content_hash == folder.content_hash
