@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -88,6 +88,12 @@ class Outcome:
             events.append(("status_changed", {"from": previous_status, "to": self.status}))
         events.append(("checkpoint", {"digest": self.digest, "completed": self.completed}))
         return events
+
+
+def _data_at(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
 
 
 def _nothing_to_pay(status: str, task: Any) -> bool:
@@ -264,7 +270,8 @@ class DossierMachine:
             task = self._find(tid)
             caught = task is not None and task.state in (TaskState.READY, TaskState.COMPLETED)
             out.awaits_gone.append((tid, "received" if caught else "cancelled"))
-        out.opened = [(tid, self._info(t)) for tid, t in u1.items() if tid not in u0]
+        out.opened = [(tid, self._routed(self._info(t), t)) for tid, t in u1.items()
+                      if tid not in u0]
         for tid in u0.keys() - u1.keys():
             task = self._find(tid)
             done = task is not None and task.state == TaskState.COMPLETED
@@ -287,14 +294,21 @@ class DossierMachine:
         return out
 
     @staticmethod
+    def _routed(info: TaskInfo, task: Any) -> TaskInfo:
+        """A task of a lane routed by the dossier's data goes to the department its data
+        names (the competent authority); with none there, to the lane's default."""
+        if not info.department_from:
+            return info
+        department = _data_at(task.data, info.department_from)
+        return replace(info, department=str(department)[:64]) if department else info
+
+    @staticmethod
     def _reference(task: Any, info: TaskInfo) -> str | None:
         """The value a sender may correlate on: the task's data at the element's
         `correlationKey` (a dotted path), if it names one."""
         if not info.correlation_key:
             return None
-        value: Any = task.data
-        for part in info.correlation_key.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+        value = _data_at(task.data, info.correlation_key)
         return None if value in (None, "") else str(value)[:255]
 
     def _find(self, task_id: str) -> Any:

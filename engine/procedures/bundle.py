@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ NS = {
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
 MAX_FILE_BYTES = 2_000_000
+DATA_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class TaskInfo:
     signs_result_on: str | None = None
     # message catch elements: the data path a sender may correlate on besides the code
     correlation_key: str | None = None
+    # human tasks of a lane routed by the dossier's data: the path holding the department
+    department_from: str | None = None
 
 
 @dataclass
@@ -197,6 +201,13 @@ def _check_settings(bundle: Bundle, problems: list[BundleProblem]) -> dict[str, 
                     TOML_FILE, f"lane maps to unknown role {role!r} (roles: {', '.join(ROLES)})",
                     lane_id,
                 ))
+            source = lane.get("department_from") if isinstance(lane, dict) else None
+            if source is not None and (not isinstance(source, str) or not DATA_PATH.match(source)
+                                       or "department" in lane):
+                problems.append(BundleProblem(
+                    TOML_FILE, "department_from names the dossier data that holds the "
+                    "department (a dotted path such as 'department' or 'routing.department'), "
+                    "instead of a fixed department", lane_id))
     return settings
 
 
@@ -318,6 +329,7 @@ def _check_elements(
             tasks[element_id] = TaskInfo(
                 kind="user", role=lane.get("role"),
                 department=lane.get("department", default_department), form=form or None,
+                department_from=lane.get("department_from"),
                 allowance_days=int(allowance) if allowance and allowance.isdigit() else None,
                 signs_result_on=props.get("signsResultOn"),
                 **info,

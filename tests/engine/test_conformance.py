@@ -150,3 +150,28 @@ def test_an_error_end_event_in_a_subprocess_is_caught_by_its_boundary(sessions, 
     complete(sessions, code, "tell_invalid", {}, when=T0)
     assert dossier(sessions, code).status == "rejected"
     consistent(sessions, code)
+
+
+def test_a_lane_can_take_its_department_from_the_dossiers_data(sessions, tmp_path):
+    from engine.errors import BundleInvalid
+
+    from ..helpers import bpmn_bundle, deploy
+
+    folder = bpmn_bundle(tmp_path, "lane_routing")
+    toml = folder / "procedure.toml"
+    routed = toml.read_text().replace('lane_specialist = { role = "specialist" }',
+                                      'lane_specialist = { role = "specialist", '
+                                      'department_from = "routing.department" }')
+    toml.write_text(routed.replace('department_from = "routing.department"',
+                                   'department_from = "routing department"'))
+    with pytest.raises(BundleInvalid, match="department_from"):
+        deploy(sessions, folder)
+    toml.write_text(routed)
+    deploy(sessions, folder)
+    road = submit(sessions, "lane_routing", {**APP, "case": "road"}, T0)
+    land = submit(sessions, "lane_routing", {**APP, "case": "land"}, T0)
+    other = submit(sessions, "lane_routing", {**APP, "case": "sea"}, T0)
+    assert [(t.department, t.role) for c in (road, land, other) for t in open_tasks(sessions, c)
+            ] == [("QLDT", "specialist"), ("TNMT", "specialist"), ("TUPHAP", "specialist")]
+    complete(sessions, land, "assess", {"decision": "approve"}, when=T0)
+    consistent(sessions, land)
