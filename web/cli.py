@@ -129,13 +129,25 @@ def procedures_group() -> None:
 @procedures_group.command("deploy")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--by", "deployed_by", default="cli", help="Who deploys (recorded).")
-def procedures_deploy(path: Path | None, deployed_by: str) -> None:
+@click.option("--update-callers", is_flag=True,
+              help="Also give each procedure that calls a deployed shared sub-procedure a "
+                   "new version calling its newest version (listed first).")
+def procedures_deploy(path: Path | None, deployed_by: str, update_callers: bool) -> None:
     """Validate bundles under PATH (default: processes/) and store changed ones as new versions."""
     with transaction(factory()) as session:
         results = procedures.deploy_path(session, path or config.processes_dir(), deployed_by)
-    for r in results:
-        what = "new version" if r.created else "unchanged"
-        click.echo(f"{r.code:24} v{r.version:<3} {r.content_hash[:12]}  {what}")
+        for r in results:
+            what = "new version" if r.created else "unchanged"
+            click.echo(f"{r.code:24} v{r.version:<3} {r.content_hash[:12]}  {what}")
+        for shared in sorted({r.code for r in results}):
+            behind = procedures.callers_behind(session, shared)
+            for b in behind:
+                click.echo(f"{b.code:24} calls {shared} v{b.pinned} (newest v{b.newest}): "
+                           + ("new version calling the newest" if update_callers
+                              else "unchanged; --update-callers moves it"))
+            if update_callers:
+                for r in procedures.update_callers(session, shared, deployed_by):
+                    click.echo(f"{r.code:24} v{r.version:<3} {r.content_hash[:12]}  new version")
 
 
 @procedures_group.command("list")

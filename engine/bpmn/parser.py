@@ -92,14 +92,18 @@ class ProcedureParser(SpiffBpmnParser):
 
 
 def parse_spec(bpmn: bytes, filename: str, process_id: str,
-               decisions: Mapping[str, bytes] | None = None) -> tuple[Any, dict[str, Any]]:
+               decisions: Mapping[str, bytes] | None = None,
+               others: Mapping[str, bytes] | None = None) -> tuple[Any, dict[str, Any]]:
     """The process spec and the specs of every subprocess and called process it
-    reaches (by id); `decisions` are the bundle's DMN files (path → content) its business
-    rule tasks call. Raises UnsafeXml or SpiffWorkflow's ValidationException."""
+    reaches (by id); `decisions` are the DMN files (path → content) its business rule
+    tasks call, `others` the BPMN files (name → content) of the shared sub-procedures
+    its call activities call. Raises UnsafeXml or SpiffWorkflow's ValidationException."""
     root = parse_xml_safely(bpmn, filename)
     parser = ProcedureParser()
     for path, dmn in sorted((decisions or {}).items()):
         parser.add_dmn_xml(prepared_decision(parse_xml_safely(dmn, path)), filename=path)
+    for name, other in sorted((others or {}).items()):
+        parser.add_bpmn_xml(parse_xml_safely(other, name), filename=name)
     parser.add_bpmn_xml(root, filename=filename)
     return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
 

@@ -83,6 +83,9 @@ def submit(
         version_id = latest_version(session, procedure_code).id
     procedure = load_version(session, version_id)
     settings = procedure.settings
+    if settings.get("shared"):
+        raise InvalidInput("a shared sub-procedure is run by the procedures that call it",
+                           {"procedure": [f"{procedure_code} is not offered to applicants"]})
     forms.check(procedure.form_validator(settings["start_form"]), application,
                 procedure=procedure_code)
     at = at or utcnow()

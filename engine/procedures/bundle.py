@@ -6,8 +6,8 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ NS = {
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
 MAX_FILE_BYTES = 2_000_000
+# written at deploy: the exact version of each shared sub-procedure the version calls
+LOCK_FILE = "subprocedures.lock.json"
 DATA_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
 
 
@@ -120,10 +122,27 @@ def _read(file: Path) -> str:
     return file.read_text(encoding="utf-8")
 
 
-def validate(bundle: Bundle, operators: Collection[str] | None) -> Procedure:
+def called_elsewhere(bundle: Bundle) -> list[str]:
+    """The processes the bundle's call activities call that its file does not hold:
+    shared sub-procedures, by their procedure code."""
+    try:
+        root = parse_xml_safely(bundle.files.get(BPMN_FILE, "").encode(), BPMN_FILE)
+    except UnsafeXml:
+        return []
+    here = {p.get("id") for p in root.iterfind("bpmn:process", NS)}
+    called = {str(n.get("calledElement")) for n in root.iterfind(".//bpmn:callActivity", NS)
+              if n.get("calledElement")}
+    return sorted(called - here)
+
+
+def validate(bundle: Bundle, operators: Collection[str] | None,
+             shared: Mapping[str, Procedure] | None = None) -> Procedure:
     """Parse and check a bundle; raise BundleInvalid listing every problem found.
     `operators` are the registered handlers; None skips that check (a stored
-    version is loaded again to run, whatever is registered now)."""
+    version is loaded again to run, whatever is registered now). `shared` are the
+    shared sub-procedures its call activities call, by code, at their pinned versions
+    (LOCK_FILE)."""
+    shared = shared or {}
     problems: list[BundleProblem] = []
     settings = _check_settings(bundle, problems)
     forms = _check_forms(bundle, problems)
@@ -135,8 +154,10 @@ def validate(bundle: Bundle, operators: Collection[str] | None) -> Procedure:
     except UnsafeXml as exc:
         problems.append(BundleProblem(BPMN_FILE, str(exc).split(": ", 1)[-1]))
         raise BundleInvalid(bundle.code, problems) from None
-    problems.extend(structure_problems(root, BPMN_FILE, main_process=bundle.code))
+    problems.extend(structure_problems(root, BPMN_FILE, known_processes=frozenset(shared),
+                                       main_process=bundle.code))
     tasks = _check_elements(root, settings, forms, operators, problems)
+    _take_shared(shared, settings, tasks, forms, problems)
     _check_scripts(root, problems)
     problems.extend(decision_problems(root, BPMN_FILE, bundle.files))
     _check_templates(bundle, settings, problems)
@@ -146,7 +167,9 @@ def validate(bundle: Bundle, operators: Collection[str] | None) -> Procedure:
         try:
             spec, subprocess_specs = parse_spec(
                 bundle.files[BPMN_FILE].encode(), BPMN_FILE, bundle.code,
-                {path: bundle.files[path].encode() for path in decision_files(bundle.files)})
+                {path: files[path].encode() for files in (bundle.files, *(
+                    p.files for p in shared.values())) for path in decision_files(files)},
+                {f"{code}/{BPMN_FILE}": p.files[BPMN_FILE].encode() for code, p in shared.items()})
         except ValidationException as exc:
             problems.append(BundleProblem(BPMN_FILE, str(exc).splitlines()[0], exc.id or None))
         except Exception as exc:  # SpiffWorkflow raises plain errors for some structures
@@ -155,6 +178,33 @@ def validate(bundle: Bundle, operators: Collection[str] | None) -> Procedure:
         raise BundleInvalid(bundle.code, problems)
     return Procedure(bundle.code, settings, spec, forms, tasks, dict(bundle.files),
                      subprocess_specs=subprocess_specs)
+
+
+def _take_shared(shared: Mapping[str, Procedure], settings: dict[str, Any],
+                 tasks: dict[str, TaskInfo], forms: dict[str, dict[str, Any]],
+                 problems: list[BundleProblem]) -> None:
+    """The steps and forms of the shared sub-procedures, as the caller runs them: their
+    forms under `<code>/`, and their tasks in the caller's department unless their own
+    lane names one."""
+    default_department = settings.get("department") or settings.get("agency") or ""
+    for code, sub in shared.items():
+        if called_elsewhere(Bundle(code, sub.files)):
+            problems.append(BundleProblem(BPMN_FILE, f"the shared sub-procedure {code!r} "
+                                          "calls another one; only one level is supported",
+                                          code))
+        for name, schema in sub.forms.items():
+            forms[f"{code}/{name}"] = schema
+        lanes = sub.settings.get("lanes", {})
+        for element_id, info in sub.tasks.items():
+            if element_id in tasks:
+                problems.append(BundleProblem(BPMN_FILE, f"element id also used by the shared "
+                                              f"sub-procedure {code!r}", element_id))
+                continue
+            own = lanes.get(info.lane, {}) if info.lane else {}
+            tasks[element_id] = replace(
+                info, form=f"{code}/{info.form}" if info.form else None,
+                department=info.department if "department" in own or info.department_from
+                else default_department)
 
 
 def _check_settings(bundle: Bundle, problems: list[BundleProblem]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from ..errors import BundleInvalid, NotFound
 from ..models import Procedure as ProcedureRow
 from ..models import ProcedureVersion, utcnow
 from . import operators as operator_registry
-from .bundle import Bundle, Procedure, load_bundle, validate
+from .bundle import LOCK_FILE, Bundle, Procedure, called_elsewhere, load_bundle, validate
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,9 @@ def deploy(
 ) -> DeployResult:
     """Validate a bundle and store it as a new version if its content is new."""
     ops = operator_registry.registered() if operators is None else operators
+    bundle, shared = _pinned(session, bundle)
     content_hash = bundle.content_hash
-    procedure = _validated(bundle, content_hash, frozenset(ops))
+    procedure = _validated(bundle, content_hash, frozenset(ops), shared)
     try:
         with session.begin_nested():
             return _store(session, bundle, procedure, content_hash, deployed_by)
@@ -53,6 +55,77 @@ def deploy(
         # theirs stands, and this deploy finds it
         with session.begin_nested():
             return _store(session, bundle, procedure, content_hash, deployed_by)
+
+
+def _pinned(session: Session, bundle: Bundle) -> tuple[Bundle, dict[str, Procedure]]:
+    """The bundle with LOCK_FILE naming the newest version of each shared sub-procedure
+    it calls (what an analyst's bundle says there is replaced), and those versions."""
+    files = {path: text for path, text in bundle.files.items() if path != LOCK_FILE}
+    lock: dict[str, dict[str, object]] = {}
+    shared: dict[str, Procedure] = {}
+    for code in called_elsewhere(bundle):
+        try:
+            version = latest_version(session, code)
+        except NotFound:
+            continue  # validation says the called process is nowhere
+        lock[code] = {"version": version.version, "content_hash": version.content_hash}
+        shared[code] = load_version(session, version.id)
+    if lock:
+        files[LOCK_FILE] = json.dumps(lock, indent=2, sort_keys=True) + "\n"
+    return Bundle(bundle.code, files), shared
+
+
+def _shared_of(session: Session, files: dict[str, str]) -> dict[str, Procedure]:
+    """The pinned versions of the shared sub-procedures a stored version calls."""
+    if LOCK_FILE not in files:
+        return {}
+    shared: dict[str, Procedure] = {}
+    for code, pin in json.loads(files[LOCK_FILE]).items():
+        version = session.scalar(
+            select(ProcedureVersion).join(ProcedureRow)
+            .where(ProcedureRow.code == code, ProcedureVersion.version == pin["version"]))
+        if version is None or version.content_hash != pin["content_hash"]:
+            raise NotFound(f"the pinned version {pin['version']} of the shared sub-procedure "
+                           f"{code!r} is missing or changed", procedure=code)
+        shared[code] = load_version(session, version.id)
+    return shared
+
+
+@dataclass(frozen=True)
+class CallerUpdate:
+    code: str  # the calling procedure
+    pinned: int  # the sub-procedure's version it calls now
+    newest: int  # the sub-procedure's newest version
+
+
+def callers_behind(session: Session, code: str) -> list[CallerUpdate]:
+    """The procedures whose newest version calls an older version of the shared
+    sub-procedure `code` than its newest."""
+    newest = latest_version(session, code).version
+    behind: list[CallerUpdate] = []
+    for version in _newest_versions(session):
+        pins = json.loads(version.files.get(LOCK_FILE, "{}"))
+        if code in pins and pins[code]["version"] < newest:
+            behind.append(CallerUpdate(version.procedure.code, pins[code]["version"], newest))
+    return behind
+
+
+def update_callers(session: Session, code: str, deployed_by: str | None = None
+                   ) -> list[DeployResult]:
+    """A new version of each caller behind (callers_behind), calling the newest version
+    of `code`; dossiers already started keep the versions they started on."""
+    results = []
+    for update in callers_behind(session, code):
+        current = latest_version(session, update.code)
+        results.append(deploy(session, Bundle(update.code, dict(current.files)), deployed_by))
+    return results
+
+
+def _newest_versions(session: Session) -> list[ProcedureVersion]:
+    newest: dict[int, ProcedureVersion] = {}
+    for version in list_versions(session):
+        newest[version.procedure_id] = version
+    return list(newest.values())
 
 
 def _store(session: Session, bundle: Bundle, procedure: Procedure, content_hash: str,
@@ -86,36 +159,50 @@ def _store(session: Session, bundle: Bundle, procedure: Procedure, content_hash:
 
 
 def deploy_path(session: Session, path: Path, deployed_by: str | None = None) -> list[DeployResult]:
-    """Validate every bundle under path first; store nothing unless all are valid."""
+    """Validate and store every bundle under path, the shared sub-procedures before the
+    procedures that call them; store nothing unless all are valid."""
     bundles = [load_bundle(d) for d in bundle_dirs(path)]
     if not bundles:
         raise NotFound(f"no procedure bundle found under {path}")
+    called = {code for b in bundles for code in called_elsewhere(b)}
+    bundles.sort(key=lambda b: b.code not in called)
     errors: list[BundleInvalid] = []
-    for bundle in bundles:
-        try:
-            _validated(bundle, bundle.content_hash, operator_registry.registered())
-        except BundleInvalid as exc:
-            errors.append(exc)
-    if errors:
+    results: list[DeployResult] = []
+    try:
+        with session.begin_nested():
+            for bundle in bundles:
+                try:
+                    results.append(deploy(session, bundle, deployed_by))
+                except BundleInvalid as exc:
+                    errors.append(exc)
+            if errors:
+                raise _NothingStored
+    except _NothingStored:
         if len(errors) == 1:
-            raise errors[0]
+            raise errors[0] from None
         problems = [p for e in errors for p in e.problems]
         for e in errors:
             for p in e.problems:
                 p.file = f"{e.context['procedure']}/{p.file}"
-        raise BundleInvalid(", ".join(str(e.context["procedure"]) for e in errors), problems)
-    return [deploy(session, b, deployed_by) for b in bundles]
+        raise BundleInvalid(", ".join(str(e.context["procedure"]) for e in errors),
+                            problems) from None
+    return results
+
+
+class _NothingStored(Exception):
+    """Some bundle of a deploy_path was refused: the others' new versions roll back."""
 
 
 _checked: dict[tuple[str, str, frozenset[str]], Procedure] = {}
 
 
-def _validated(bundle: Bundle, content_hash: str, operators: frozenset[str]) -> Procedure:
-    """Validate once per content and set of handlers (deploying the same
-    folder again re-parses nothing)."""
+def _validated(bundle: Bundle, content_hash: str, operators: frozenset[str],
+               shared: dict[str, Procedure] | None = None) -> Procedure:
+    """Validate once per content (its pins included) and set of handlers (deploying the
+    same folder again re-parses nothing)."""
     key = (bundle.code, content_hash, operators)
     if key not in _checked:
-        _checked[key] = validate(bundle, operators)
+        _checked[key] = validate(bundle, operators, shared)
     return _checked[key]
 
 
@@ -143,7 +230,8 @@ def load_version(session: Session, version_id: int) -> Procedure:
     cached = _cache.get(key)
     if cached is None:
         files = session.scalar(select(ProcedureVersion.files).where(ProcedureVersion.id == version_id))
-        cached = validate(Bundle(code=key[0], files=files or {}), None)
+        cached = validate(Bundle(code=key[0], files=files or {}), None,
+                          _shared_of(session, files or {}))
         with _cache_lock:
             _cache[key] = cached
     return cached

@@ -80,3 +80,20 @@ def test_deploy_refusal_names_file_element_and_reason(cli):
     out = cli("procedures", "deploy", code=1)
     assert "forms/review.json [review]: form is missing or not a valid JSON Schema" in out
     assert "mini" not in cli("procedures", "list").splitlines()[-1]
+
+
+def test_deploy_moves_the_callers_of_a_shared_sub_procedure_only_when_asked(cli, tmp_path):
+    from ..helpers import bpmn_bundle
+
+    shared = tmp_path / "shared"
+    fee, _ = bpmn_bundle(shared, "shared_fee"), bpmn_bundle(shared, "shared_caller")
+    cli("procedures", "deploy", str(shared))
+    bpmn = fee / "procedure.bpmn"
+    bpmn.write_text(bpmn.read_text().replace("Xác nhận đã thu phí", "Xác nhận thu phí"))
+    out = cli("procedures", "deploy", str(fee))
+    assert "shared_fee               v2" in out
+    assert "shared_caller            calls shared_fee v1 (newest v2): unchanged" in out
+    out = cli("procedures", "deploy", str(fee), "--update-callers")
+    assert "calls shared_fee v1 (newest v2): new version calling the newest" in out
+    assert "shared_caller            v2" in out
+    assert "calls shared_fee" not in cli("procedures", "deploy", str(fee), "--update-callers")

@@ -96,14 +96,15 @@ def describe(version: ProcedureVersion, lang: str) -> ProcedureCard:
 
 
 def newest_versions(session: Session) -> list[ProcedureVersion]:
-    """The newest version of every deployed procedure, by procedure name."""
+    """The newest version of every procedure offered to applicants (not the shared
+    sub-procedures other procedures call), by procedure name."""
     newest = (select(ProcedureVersion.procedure_id, func.max(ProcedureVersion.version).label("v"))
               .group_by(ProcedureVersion.procedure_id).subquery())
-    return list(session.scalars(
+    return [version for version in session.scalars(
         select(ProcedureVersion).join(ProcedureRow)
         .join(newest, (newest.c.procedure_id == ProcedureVersion.procedure_id)
               & (newest.c.v == ProcedureVersion.version))
-        .order_by(ProcedureRow.name_vi)))
+        .order_by(ProcedureRow.name_vi)) if not version.settings.get("shared")]
 
 
 def procedure_name(session: Session, code: str, lang: str) -> str:
