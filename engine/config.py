@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -220,3 +220,43 @@ def web_settings() -> WebSettings:
         timeout_seconds=_env_float("MOTCUA_WEB_TIMEOUT", d.timeout_seconds),
         proxy_headers=_env_count("MOTCUA_PROXY_HEADERS", d.proxy_headers, 0),
     )
+
+
+@dataclass(frozen=True)
+class BlobStoreSettings:
+    """Where documents and attachments are kept: `directory` (a folder, the default)
+    or `s3` (a bucket of an S3-compatible object store, shared by every machine)."""
+
+    kind: str
+    directory: Path | None = None
+    s3_endpoint: str | None = None
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = field(default=None, repr=False)
+
+
+def blob_store_settings() -> BlobStoreSettings:
+    """MOTCUA_BLOB_STORE: `directory` (files under the instance folder's blobs/) or `s3`
+    with MOTCUA_S3_BUCKET, MOTCUA_S3_ENDPOINT (unset: Amazon S3 itself),
+    MOTCUA_S3_REGION (us-east-1) and MOTCUA_S3_ACCESS_KEY + MOTCUA_S3_SECRET_KEY (both,
+    or neither for the machine's own credentials)."""
+    kind = (os.environ.get("MOTCUA_BLOB_STORE") or "directory").strip().lower()
+    if kind == "directory":
+        return BlobStoreSettings(kind="directory", directory=instance_dir() / "blobs")
+    if kind != "s3":
+        raise ValueError(f"MOTCUA_BLOB_STORE must be directory or s3, not {kind!r}")
+    bucket = (os.environ.get("MOTCUA_S3_BUCKET") or "").strip()
+    if not bucket:
+        raise ValueError("MOTCUA_BLOB_STORE=s3 needs MOTCUA_S3_BUCKET")
+    endpoint = (os.environ.get("MOTCUA_S3_ENDPOINT") or "").strip() or None
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise ValueError(f"MOTCUA_S3_ENDPOINT must be an http(s) URL, not {endpoint!r}")
+    access_key = os.environ.get("MOTCUA_S3_ACCESS_KEY") or None
+    secret_key = os.environ.get("MOTCUA_S3_SECRET_KEY") or None
+    if (access_key is None) != (secret_key is None):
+        raise ValueError("MOTCUA_S3_ACCESS_KEY and MOTCUA_S3_SECRET_KEY go together")
+    return BlobStoreSettings(
+        kind="s3", s3_endpoint=endpoint, s3_bucket=bucket,
+        s3_region=(os.environ.get("MOTCUA_S3_REGION") or "").strip() or "us-east-1",
+        s3_access_key=access_key, s3_secret_key=secret_key)

@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -163,12 +162,11 @@ def readiness(sessions: sessionmaker[Session]) -> tuple[Response, int]:
 
 
 def _blob_store_writable() -> str:
+    """The folder takes a file, or the bucket an object (whichever store is set)."""
     try:
-        with tempfile.NamedTemporaryFile(dir=blobs.blob_dir(), prefix=".readyz-") as probe:
-            probe.write(b"ready")
-            probe.flush()
-    except OSError as exc:
-        return f"not writable ({exc.strerror or type(exc).__name__})"
+        blobs.check_writable()
+    except (OSError, ValueError) as exc:  # ValueError: the store's settings are wrong
+        return f"not writable ({getattr(exc, 'strerror', None) or exc or type(exc).__name__})"
     return "ok"
 
 
