@@ -10,6 +10,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
 )
@@ -21,7 +22,7 @@ from SpiffWorkflow.spiff.parser.event_parsers import (
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 
-from .specs import ClockDateTimer, ClockDurationTimer, QueuedServiceTask
+from .specs import ClockCycleTimer, ClockDateTimer, ClockDurationTimer, QueuedServiceTask
 
 
 class UnsafeXml(ValueError):
@@ -51,10 +52,11 @@ class _ClockTimerMixin:
         replacement = {
             DurationTimerEventDefinition: ClockDurationTimer,
             TimeDateEventDefinition: ClockDateTimer,
+            CycleTimerEventDefinition: ClockCycleTimer,
         }.get(type(definition))
         if replacement is None:
             raise ValidationException(
-                "only timeDuration and timeDate timers are supported",
+                "a timer needs a timeDuration, timeDate or timeCycle",
                 node=self.node, file_name=self.filename,  # type: ignore[attr-defined]
             )
         return replacement(

@@ -19,7 +19,7 @@ from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
 from ..errors import MotcuaError
-from .specs import ClockDateTimer, ClockDurationTimer, QueuedServiceTask
+from .specs import ClockCycleTimer, ClockDateTimer, ClockDurationTimer, QueuedServiceTask
 from .spiff import StateOnlyWorkflowConverter
 
 # The one state format this engine reads and writes (SpiffWorkflow 3.2's).
@@ -38,6 +38,7 @@ def _config() -> dict[Any, Any]:
     config[QueuedServiceTask] = ServiceTaskConverter
     config[ClockDurationTimer] = TimerConditionalEventDefinitionConverter
     config[ClockDateTimer] = TimerConditionalEventDefinitionConverter
+    config[ClockCycleTimer] = TimerConditionalEventDefinitionConverter
     config[BpmnWorkflow] = StateOnlyWorkflowConverter
     return config
 

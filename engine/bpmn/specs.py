@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
     TimerEventDefinition,
@@ -20,6 +21,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 
 from . import clock
 from .spiff import (
+    TIMER_DUE,
     ParkedServiceTask,
     internal_value,
     mark_timer_fired,
@@ -122,6 +124,45 @@ class ClockDateTimer(TimeDateEventDefinition):
         return _fired_by_clock(my_task, due, slot)
 
 
+class ClockCycleTimer(CycleTimerEventDefinition):
+    """A repeating timer (`"R3/PT1H"`: three times, an hour apart, the first an hour
+    after it was reached) on the engine clock: each time it is due, the path after it
+    runs once more; after the last, the event completes."""
+
+    def cycle_complete(self, my_task: Any) -> bool:
+        value = timer_due_value(my_task)
+        if value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            cycles, start, duration = self._cycle(expression)
+            value = {"cycles": cycles, "next": start.isoformat(),
+                     "duration": duration.total_seconds()}
+        ready = False
+        if value["cycles"] != 0:
+            next_at = datetime.fromisoformat(value["next"])
+            if next_at <= clock.now():
+                value = {**value, "cycles": value["cycles"] - 1, "next": (
+                    next_at + timedelta(seconds=value["duration"])).isoformat()}
+                ready = True
+        if value["cycles"] == 0:
+            mark_timer_fired(my_task)
+        set_internal_values(my_task, **{TIMER_DUE: value})
+        return ready
+
+    @staticmethod
+    def _cycle(expression: str) -> tuple[int, datetime, timedelta]:
+        """(repetitions, first time, interval): a start given in the expression is
+        kept; with none, the first time is one interval after now (the engine clock)."""
+        parts = expression.upper().strip().lstrip("R").split("/")
+        cycles = int(parts[0]) if parts[0] else -1
+        if len(parts) == 2:
+            interval = TimerEventDefinition.get_timedelta_from_start(
+                TimerEventDefinition.parse_iso_duration(parts[1]), clock.now())
+            return cycles, clock.now() + interval, interval
+        parsed_cycles, start, interval = TimerEventDefinition.parse_iso_recurring_interval(
+            expression)
+        return parsed_cycles, start, interval
+
+
 def waits_on_timer(task: Any) -> bool:
     """A waiting task a timer can move on: a timer event, or an event-based gateway
     with a timer among its branches."""
@@ -148,6 +189,11 @@ def timer_due(task: Any) -> datetime | None:
     if isinstance(definition, MultipleEventDefinition):
         slots = [f"/{i}" for i, d in enumerate(definition.event_definitions)
                  if isinstance(d, TimerEventDefinition)]
-    dues = [datetime.fromisoformat(v) for slot in slots
-            if isinstance(v := timer_due_value(task, slot), str)]
+    dues = []
+    for slot in slots:
+        value = timer_due_value(task, slot)
+        if isinstance(value, dict):  # a cycle: its next time, while times are left
+            value = value["next"] if value.get("cycles") != 0 else None
+        if isinstance(value, str):
+            dues.append(datetime.fromisoformat(value))
     return min(dues) if dues else None

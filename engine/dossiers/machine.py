@@ -170,6 +170,7 @@ class DossierMachine:
 
     def apply(self, inp: Input, previous_status: str, received: bool) -> Outcome:
         before = self._waiting()
+        dues = {tid: timer_due(task) for tid, task in before[2].items()}
         try:
             with clock_at(inp.at):
                 self._apply(inp)
@@ -182,7 +183,7 @@ class DossierMachine:
             raise WorkflowError(f"the procedure failed at {element}: {type(exc).__name__}: {exc}",
                                 element_id=element, detail=traceback.format_exc(),
                                 input=inp.kind) from exc
-        return self._outcome(before, self._waiting(), previous_status, received)
+        return self._outcome(before, self._waiting(), previous_status, received, dues)
 
     def _failed_at(self, exc: Exception) -> str | None:
         """The element the failure belongs to: the task SpiffWorkflow names, else the task
@@ -257,7 +258,8 @@ class DossierMachine:
             element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or "", kind="other")
 
     def _outcome(self, before: tuple[dict[str, Any], ...], after: tuple[dict[str, Any], ...],
-                 previous_status: str, received: bool) -> Outcome:
+                 previous_status: str, received: bool,
+                 dues: dict[str, datetime | None]) -> Outcome:
         (u0, s0, t0, m0), (u1, s1, t1, m1) = before, after
         out = Outcome()
         for tid, task in m1.items():
@@ -282,11 +284,14 @@ class DossierMachine:
         out.jobs_dropped = [tid for tid in s0.keys() - s1.keys()
                             if (t := self._find(tid)) is None or t.state != TaskState.COMPLETED]
         for tid, task in t1.items():
-            if tid not in t0 and (due := timer_due(task)) is not None:
+            # a new timer, or a repeating one set to its next time
+            if (due := timer_due(task)) is not None and (tid not in t0 or dues.get(tid) != due):
                 out.timers.append((tid, task.task_spec.bpmn_id, due))
         for tid in t0.keys() - t1.keys():
             task = self._find(tid)
-            fired = task is not None and task.state == TaskState.COMPLETED and timer_went_off(task)
+            # a repeating timer past its last time is READY to complete
+            fired = (task is not None and task.state in (TaskState.READY, TaskState.COMPLETED)
+                     and timer_went_off(task))
             out.timers_gone.append((tid, "fired" if fired else "cancelled"))
         out.completed = self.workflow.is_completed()
         out.status = self._status(u1, s1, previous_status, received)

@@ -338,7 +338,12 @@ def _queue_jobs(session: Session, dossier: Dossier, outcome: Outcome, at: dateti
 
 def _track_timers(session: Session, dossier: Dossier, outcome: Outcome) -> None:
     gone = dict(outcome.timers_gone)
+    known = {t.workflow_task_id: t for t in session.scalars(select(Timer).where(
+        Timer.workflow_task_id.in_([task_id for task_id, _, _ in outcome.timers])))}
     for task_id, element_id, due in outcome.timers:
+        if task_id in known:  # a repeating timer, due again
+            known[task_id].due_at, known[task_id].status = due, "pending"
+            continue
         # a timer reached and passed within the same input is recorded as such
         session.add(Timer(dossier_id=dossier.id, workflow_task_id=task_id, element_id=element_id,
                           due_at=due, status=gone.pop(task_id, "pending")))

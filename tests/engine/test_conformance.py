@@ -175,3 +175,28 @@ def test_a_lane_can_take_its_department_from_the_dossiers_data(sessions, tmp_pat
             ] == [("QLDT", "specialist"), ("TNMT", "specialist"), ("TUPHAP", "specialist")]
     complete(sessions, land, "assess", {"decision": "approve"}, when=T0)
     consistent(sessions, land)
+
+
+def test_a_timer_cycle_repeats_its_branch_then_stops(sessions, bundle):
+    from engine.models import Job
+    from engine.procedures import operators
+
+    operators.register("test.remind")(lambda ctx: {"sent": True})
+    try:
+        code = submit(sessions, bundle("timer_cycle"), APP, T0)
+        with transaction(sessions) as s:
+            [(due, status)] = [(t.due_at, t.status) for t in s.scalars(select(Timer))]
+        assert (due, status) == (T0 + timedelta(days=1), "pending")
+        for day in range(1, 6):
+            work(sessions, T0 + timedelta(days=day, minutes=1))
+        with transaction(sessions) as s:
+            reminders = s.scalars(select(Job).where(Job.operator == "test.remind")).all()
+            assert [j.status for j in reminders] == ["done"] * 3
+            [timer] = s.scalars(select(Timer)).all()
+            assert timer.status == "fired"
+        assert tasks(sessions, code) == [("handle", "reception")]
+        complete(sessions, code, "handle", {}, when=T0 + timedelta(days=6))
+        assert dossier(sessions, code).status == "done"
+        consistent(sessions, code)
+    finally:
+        operators.unregister("test.remind")
