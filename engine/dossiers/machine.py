@@ -179,11 +179,28 @@ class DossierMachine:
         except MotcuaError:
             raise
         except Exception as exc:  # whatever broke, this dossier alone fails
-            element = self._failed_at(exc) or inp.element_id
-            raise WorkflowError(f"the procedure failed at {element}: {type(exc).__name__}: {exc}",
+            missing = self._missing_collection()
+            element: str | None
+            if missing is not None:
+                element, name = missing
+                reason = (f"the multi-instance step {element} goes over {name!r}, which the "
+                          "dossier's data does not hold (set it before the step)")
+            else:
+                element = self._failed_at(exc) or inp.element_id
+                reason = f"{type(exc).__name__}: {exc}"
+            raise WorkflowError(f"the procedure failed at {element}: {reason}",
                                 element_id=element, detail=traceback.format_exc(),
                                 input=inp.kind) from exc
         return self._outcome(before, self._waiting(), previous_status, received, dues)
+
+    def _missing_collection(self) -> tuple[str, str] | None:
+        """A multi-instance step reached whose input collection is not in the data."""
+        for task in self.workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+            data_input = getattr(task.task_spec, "data_input", None)
+            reached = task.parent is not None and task.parent.state == TaskState.COMPLETED
+            if data_input is not None and reached and data_input.get(task) is None:
+                return task.task_spec.bpmn_id, data_input.bpmn_id
+        return None
 
     def _failed_at(self, exc: Exception) -> str | None:
         """The element the failure belongs to: the task SpiffWorkflow names, else the task

@@ -135,3 +135,35 @@ def test_a_signal_reaches_every_dossier_waiting_for_it(sessions, bundle):
         assert messages.broadcast_signal(s, "procedure_suspended", {}, source="admin") == []
     for code in (*waiting, done):
         consistent(sessions, code)
+
+
+@pytest.fixture
+def notify():
+    from engine.procedures import operators
+
+    operators.register("test.notify")(lambda ctx: {"to": ctx.params["to"]})
+    yield
+    operators.unregister("test.notify")
+
+
+def test_a_multi_instance_service_task_queues_one_job_per_item(sessions, bundle, notify):
+    from engine.models import Job
+
+    name = bundle("mi_service")
+    code = submit(sessions, name, {**APP, "departments": ["QLDT", "TNMT", "PCCC"]}, T0)
+    with transaction(sessions) as s:
+        params = sorted(j.payload["params"]["to"] for j in s.scalars(select(Job)))
+    assert params == ["PCCC", "QLDT", "TNMT"]
+    work(sessions, T0)
+    assert tasks(sessions, code) == [("assess", "specialist")]
+    complete(sessions, code, "assess", {"decision": "approve"}, when=T0)
+    assert dossier(sessions, code).status == "done"
+    consistent(sessions, code)
+
+
+def test_a_multi_instance_over_a_missing_collection_is_refused_clearly(sessions, bundle, notify):
+    from engine.errors import WorkflowError
+
+    with pytest.raises(WorkflowError, match="goes over 'departments'") as failure:
+        submit(sessions, bundle("mi_service"), APP, T0)  # no departments applied for
+    assert failure.value.element_id == "notify_each"
