@@ -73,9 +73,8 @@ def test_two_upgrades_at_once_both_succeed_and_one_migrates(empty_db):
 
 
 @pytest.mark.skipif("postgresql" not in BACKENDS, reason="MOTCUA_TEST_DATABASE_URL not set")
+@pytest.mark.parametrize("empty_db", ["postgresql"], indirect=True)  # the lock is PostgreSQL's
 def test_an_upgrade_waits_for_the_migration_lock_on_postgresql(empty_db):
-    if not empty_db.startswith("postgresql"):
-        pytest.skip("the advisory lock is PostgreSQL's")
     name = make_url(empty_db).database
     holder = create_engine(empty_db, isolation_level="AUTOCOMMIT")
     engine = db.make_engine(empty_db)
