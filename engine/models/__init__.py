@@ -7,6 +7,7 @@ from .base import Base, utcnow
 from .calendar_day import CalendarDay
 from .delivery import DemoMail, DemoPortalReceipt, PortalUpdate, SentMessage, Shipment
 from .dossier import Dossier, DossierCodeCounter
+from .duty_lease import DutyLease
 from .event import Event
 from .job import Incident, Job, JobKind, Timer
 from .message import Message, MessageWait
@@ -26,5 +27,5 @@ __all__ = [
     "ApologySlip", "LateMark", "SlaReminder",
     "Payment", "PaymentNotice", "Refund",
     "RegisterCounter", "RegisterEntry", "AuditSeal", "SealLeaf", "AccountEvent",
-    "Message", "MessageWait",
+    "Message", "MessageWait", "DutyLease",
 ]

@@ -8,6 +8,10 @@ APScheduler (BlockingScheduler) sets the cadence; the database holds the work:
 - daily at 01:00 office time: the duties in DAILY_DUTIES — reconciliation jobs
   (payments, portal sync) register there with `register_daily`.
 
+Each duty runs once per cluster, not once per worker: a worker runs it only after taking
+its lease (engine.outbox.duty_leases), held a little less than the period (HOURLY_HOLD,
+DAILY_HOLD), so that whichever worker comes next after the period takes it again.
+
 SIGTERM or SIGINT: stop claiming; the job in hand may finish within the grace
 period, else it goes back to the queue (due at once) and the process exits 0.
 Claimed jobs not yet started always go back.
@@ -32,6 +36,7 @@ from ..deadlines.calendar import VIETNAM_TZ
 from ..dossiers.reminders import remind_due_tasks
 from ..models import utcnow
 from .claims import release_jobs, renew_lease
+from .duty_leases import SKIPPED, run_leased
 from .worker import run_once, worker_name
 
 log = logging.getLogger("motcua.worker")
@@ -59,13 +64,19 @@ def register_hourly(name: str, duty: Duty) -> None:
     HOURLY_DUTIES[name] = duty
 
 
+# How long a worker that ran a duty keeps its lease: a little less than the period, so
+# the next run (whichever worker's schedule comes first after it) finds it free.
+HOURLY_HOLD = timedelta(minutes=55)
+DAILY_HOLD = timedelta(hours=22)
+
+
 def hourly_duties(factory: sessionmaker[Session], settings: WorkerSettings | None = None) -> None:
-    """Run the hourly duties once (the demo's in-process scheduler calls this)."""
+    """Run the hourly duties no worker ran this hour (the demo's in-process scheduler)."""
     _run_duties(factory, HOURLY_DUTIES, "hourly", settings)
 
 
 def daily_duties(factory: sessionmaker[Session], settings: WorkerSettings | None = None) -> None:
-    """Run the daily duties once (the demo's in-process scheduler calls this)."""
+    """Run the daily duties no worker ran today (the demo's in-process scheduler)."""
     _run_duties(factory, DAILY_DUTIES, "daily", settings)
 
 
@@ -75,10 +86,25 @@ def _run_duties(factory: sessionmaker[Session], duties: dict[str, Duty], kind: s
 
     settings = settings or worker_settings()
     for name, duty in list(duties.items()):
-        try:
-            log.info("%s duty %s: %s", kind, name, duty(factory, utcnow(), settings))
-        except Exception:
-            log.exception("%s duty %s failed", kind, name)
+        run_duty(factory, name, duty, kind, settings, worker_name(), utcnow)
+
+
+def run_duty(factory: sessionmaker[Session], name: str, duty: Duty, kind: str,
+             settings: WorkerSettings, holder: str, clock: Callable[[], datetime]) -> bool:
+    """Run one `kind` (hourly | daily) duty under its lease; return whether this caller
+    ran it (False: another worker has it, or it failed and was logged)."""
+    hold = HOURLY_HOLD if kind == "hourly" else DAILY_HOLD
+    try:
+        summary = run_leased(factory, name, holder, hold, clock,
+                             lambda now: duty(factory, now, settings))
+    except Exception:
+        log.exception("%s duty %s failed", kind, name)
+        return False
+    if summary is SKIPPED:
+        log.debug("%s duty %s: another worker has it", kind, name)
+        return False
+    log.info("%s duty %s: %s", kind, name, summary)
+    return True
 
 
 class WorkerLoop:
@@ -118,10 +144,7 @@ class WorkerLoop:
         for name, duty in list(duties.items()):
             if self.stopping.is_set():
                 return
-            try:
-                log.info("%s duty %s: %s", every, name, duty(self.factory, self.clock(), self.settings))
-            except Exception:
-                log.exception("%s duty %s failed", every, name)
+            run_duty(self.factory, name, duty, every, self.settings, self.name, self.clock)
 
     def hourly(self) -> None:
         self._duties(HOURLY_DUTIES, "hourly")
