@@ -6,7 +6,7 @@ from __future__ import annotations
 def register_all() -> None:
     from engine.outbox.worker_loop import register_daily
 
-    from . import delivery, fees, notify, portal_sync, render, sign  # noqa: F401  (registration on import)
+    from . import delivery, fees, messages, notify, portal_sync, render, sign  # noqa: F401  (registration on import)
     from .audit_seal import daily_duty as seal_logs
     from .payment.reconcile import daily_duty
 

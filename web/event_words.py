@@ -162,6 +162,11 @@ def _message(event: Event, reading: Reading) -> Told:
                         step=_step(reading, event.payload.get("element_id"))))
 
 
+def _message_sent(event: Event, reading: Reading) -> Told:
+    return Told(gettext("Gửi thông điệp “%(name)s” cho hồ sơ liên quan",
+                        name=event.payload.get("name") or "?"))
+
+
 def _signal(event: Event, reading: Reading) -> Told:
     data = event.payload.get("data") or {}
     return Told(gettext("Nhận tín hiệu “%(name)s” từ %(source)s tại bước %(step)s",
@@ -395,6 +400,7 @@ WORDS: dict[str, tuple[Words | None, Words | None]] = {
     E.SERVICE_ERROR: (_service_error, None),
     E.MESSAGE_RECEIVED: (_message, None),
     E.SIGNAL_RECEIVED: (_signal, None),
+    E.MESSAGE_SENT: (_message_sent, None),
     E.TIMER_FIRED: (_on_step(lambda step: gettext("Hết thời gian chờ: %(step)s", step=step)), None),
     # bookkeeping the engine records for replay: news to nobody
     E.JOB_QUEUED: (None, None),

@@ -70,6 +70,15 @@ def deliver_event(workflow: Any, kind: str, name: str, payload: dict[str, Any]) 
     workflow.send_event(BpmnEvent(definition, payload=payload))
 
 
+def thrown_messages(workflow: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The messages the workflow threw that none of its own tasks caught (for other
+    dossiers), taken from it: (name, payload)."""
+    return [(event.event_definition.name,
+             event.payload if isinstance(event.payload, dict) else {"value": event.payload})
+            for event in workflow.get_events()
+            if isinstance(event.event_definition, MessageEventDefinition)]
+
+
 def service_request(task: Any) -> dict[str, Any]:
     """The evaluated parameters a queued service task was reached with."""
     return internal_value(task, SERVICE_REQUEST) or {}

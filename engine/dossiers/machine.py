@@ -28,6 +28,7 @@ from ..bpmn.specs import (
     deliver_event,
     service_request,
     throw_error,
+    thrown_messages,
     timer_due,
     timer_went_off,
     waits_on_timer,
@@ -69,6 +70,8 @@ class Outcome:
     # no longer awaited
     awaits: list[tuple[str, str, str, str, str | None]] = field(default_factory=list)
     awaits_gone: list[tuple[str, str]] = field(default_factory=list)  # (task id, received|cancelled)
+    # messages the workflow threw that nothing in it caught: (name, payload), for others
+    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     status: str = st.SUBMITTED
     completed: bool = False
     digest: str = ""
@@ -84,6 +87,8 @@ class Outcome:
                                           "operator": info.operator, "params": params}))
         for _, element_id, due in self.timers:
             events.append(("timer_set", {"element_id": element_id, "due": due.isoformat()}))
+        for name, payload in self.sent:
+            events.append(("message_sent", {"name": name, "payload": payload}))
         if self.status != previous_status:
             events.append(("status_changed", {"from": previous_status, "to": self.status}))
         events.append(("checkpoint", {"digest": self.digest, "completed": self.completed}))
@@ -310,6 +315,7 @@ class DossierMachine:
             fired = (task is not None and task.state in (TaskState.READY, TaskState.COMPLETED)
                      and timer_went_off(task))
             out.timers_gone.append((tid, "fired" if fired else "cancelled"))
+        out.sent = thrown_messages(self.workflow)
         out.completed = self.workflow.is_completed()
         out.status = self._status(u1, s1, previous_status, received)
         out.digest = self.digest()

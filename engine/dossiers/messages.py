@@ -37,18 +37,26 @@ def check(name: Any, correlation: Any, payload: Any) -> dict[str, list[str]]:
 
 
 def receive(session: Session, name: str, correlation: dict[str, str], payload: dict[str, Any],
-            *, source: str, at: datetime | None = None) -> Message:
-    """Take a message: deliver it to the dossier waiting for it, or keep it."""
+            *, source: str, at: datetime | None = None, key: str | None = None) -> Message:
+    """Take a message: deliver it to the dossier waiting for it, or keep it. A message
+    with a `key` already taken is that message (a retried send changes nothing)."""
     errors = check(name, correlation, payload)
     if errors:
         raise InvalidInput("the message is not valid", errors)
+    if key is not None and (known := session.scalar(select(Message).where(Message.key == key))):
+        return known
     at = at or utcnow()
     message = Message(name=name.strip(), correlation=correlation, payload=payload,
-                      source=source[:160], status="uncorrelated", received_at=at)
+                      source=source[:160], key=key, status="uncorrelated", received_at=at)
     session.add(message)
     session.flush()
     _deliver(session, message, at)
     return message
+
+
+def correlation_of(payload: dict[str, Any]) -> dict[str, str]:
+    """The keys a thrown message names its dossier by, taken from its payload."""
+    return {key: str(payload[key]) for key in CORRELATION_KEYS if payload.get(key)}
 
 
 def redeliver(session: Session, message_id: int, at: datetime | None = None) -> Message:

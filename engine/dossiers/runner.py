@@ -22,16 +22,18 @@ from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.calendar_store import load_calendar
 from ..deadlines.overdue import check_slip_before_task
 from ..errors import Conflict, InvalidInput, MotcuaError, NotFound, WorkflowError
-from ..models import Dossier, HumanTask, Job, MessageWait, Timer, utcnow
+from ..models import Dossier, HumanTask, Job, JobKind, MessageWait, Timer, utcnow
 from ..procedures import forms
 from ..procedures.bundle import Procedure, TaskInfo
 from ..procedures.fees import compute_fee
 from ..procedures.procedures import latest_version, load_version
-from . import status_jobs
+from . import side_jobs, status_jobs
 from .codes import next_code
 from .machine import DossierMachine, Input, Outcome
 
 DEFAULT_MAX_ATTEMPTS = 5
+# delivers a message a dossier threw to the dossier waiting for it (connectors/messages.py)
+MESSAGE_OPERATOR = "message.deliver"
 
 
 def lock_dossier(session: Session, dossier_id: int) -> Dossier:
@@ -293,6 +295,10 @@ def _apply_and_write(session: Session, dossier: Dossier, procedure: Procedure,
         dossier.state = machine.dump()
         dossier.serializer_version = SERIALIZER_VERSION
         events.append_many(session, dossier, log)
+        for index, (name, message) in enumerate(outcome.sent):
+            side_jobs.queue(session, dossier, JobKind.MESSAGE, MESSAGE_OPERATOR,
+                            f"message/{dossier.last_event_seq}/{index}",
+                            {"name": name, "payload": message}, inp.at)
     session.flush()
     return outcome
 

@@ -15,13 +15,14 @@ class JobKind(StrEnum):
     fed back to the workflow. Every other kind is a side job (engine.dossiers.side_jobs)
     that no workflow task waits for, whose result is only recorded: a `notice` to the
     applicant, a deadline `reminder` to officers, a `portal_update` for the national
-    portal, the `refund` of a late payment."""
+    portal, the `refund` of a late payment, a `message` a dossier threw for another."""
 
     SERVICE = "service"
     NOTICE = "notice"
     REMINDER = "reminder"
     PORTAL_UPDATE = "portal_update"
     REFUND = "refund"
+    MESSAGE = "message"
 
 
 class Job(Base):

@@ -43,6 +43,8 @@ class Message(Base):
     correlation: Mapped[dict[str, Any]] = mapped_column(JSONType)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     source: Mapped[str] = mapped_column(String(160))
+    # a message another dossier threw: the job that carries it, so a retry is one message
+    key: Mapped[str | None] = mapped_column(String(160), unique=True)
     status: Mapped[str] = mapped_column(String(16))  # delivered | uncorrelated | ambiguous
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)

@@ -167,3 +167,24 @@ def test_a_multi_instance_over_a_missing_collection_is_refused_clearly(sessions,
     with pytest.raises(WorkflowError, match="goes over 'departments'") as failure:
         submit(sessions, bundle("mi_service"), APP, T0)  # no departments applied for
     assert failure.value.element_id == "notify_each"
+
+
+def test_a_message_one_dossier_throws_reaches_the_dossier_waiting_for_it(sessions, bundle):
+    import connectors.messages  # noqa: F401  (registers message.deliver)
+    from engine.models import Message
+
+    waiting = submit(sessions, bundle("message"), APP, T0)
+    consulted = submit(sessions, bundle("message_throw"), {**APP, "case": f"CV-{waiting}"}, T0)
+    complete(sessions, consulted, "opinion", {"decision": "approve"}, when=T0)
+    assert dossier(sessions, consulted).status == "done"
+    work(sessions, T0)
+    assert tasks(sessions, waiting) == [("review", "specialist")]
+    with transaction(sessions) as s:
+        [message] = s.scalars(select(Message)).all()
+        assert (message.source, message.status) == (f"dossier:{consulted}", "delivered")
+        assert message.payload == {"reference": f"CV-{waiting}", "opinion": "approve"}
+    work(sessions, T0)  # nothing is delivered twice
+    with transaction(sessions) as s:
+        assert len(s.scalars(select(Message)).all()) == 1
+    for code in (waiting, consulted):
+        consistent(sessions, code)

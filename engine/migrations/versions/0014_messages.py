@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("correlation", JSONType, nullable=False),
         sa.Column("payload", JSONType, nullable=False),
         sa.Column("source", sa.String(length=160), nullable=False),
+        sa.Column("key", sa.String(length=160), nullable=True, unique=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("dossier_id", sa.Integer(), sa.ForeignKey("dossiers.id"), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
