@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 
@@ -198,6 +199,17 @@ def parse(schema: dict[str, Any], form: MultiDict[str, str], prefix: str = "") -
         else:
             data[name] = raw
     return data
+
+
+def mark_prefilled(fields: list[Field], notes: dict[str, str]) -> None:
+    """Say beside each field the page filled in for the person where its value came
+    from (notes: dotted name → note): a small note before the field's help, which the
+    page's script takes away once the value is changed."""
+    for f in fields:
+        mark_prefilled(f.children, notes)
+        if f.name in notes:
+            note = Markup('<span class="prefilled">{}</span>').format(notes[f.name])
+            f.help = note + (Markup(" ") + f.help if f.help else "")
 
 
 def flat_values(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

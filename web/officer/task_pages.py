@@ -1,5 +1,5 @@
-"""The task page: the dossier, the history, the task's form and its decisions;
-claim, release and complete."""
+"""The task page: the dossier, the history, the task's form (filled in with what the
+dossier already holds) and its decisions; claim, release and complete."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from ..unit_of_work import attempt
 from . import OFFICER_ROLES, bp
 from .dossier_view import dossier_context
 from .people import ClaimedByOther, actor_name, authority, full_names
+from .prefill import prefill
 from .task_form import build
 
 
@@ -54,15 +55,24 @@ def _page(task: HumanTask, *, values: dict[str, Any] | None = None,
     context = dossier_context(s, dossier, lang)
     on_behalf, claimed_by = _who_acts(task)
     names = {**context["names"], **full_names(s, [on_behalf, claimed_by, task.completed_by])}
-    form = build(context["procedure"], task.form, lang) if task.form else None
-    signs_on = context["procedure"].tasks[task.element_id].signs_result_on \
-        if task.element_id in context["procedure"].tasks else None
+    procedure = context["procedure"]
+    form = build(procedure, task.form, lang) if task.form else None
+    signs_on = procedure.tasks[task.element_id].signs_result_on \
+        if task.element_id in procedure.tasks else None
     draft = latest(s, dossier.id, "draft") if signs_on else None
+    shown_values = dict(values or {})
+    if form is not None and task.form and task.state == "open" and not claimed_by:
+        # what the officer sent (on a refused completion) stays as they sent it
+        posted = set(request.form) if request.method == "POST" else set()
+        filled = prefill(s, procedure, dossier, task.form, form.fields,
+                         username=current_user.username, decision=form.decision, posted=posted)
+        shown_values = {**filled.values, **shown_values}
+        schema_form.mark_prefilled(form.fields, filled.notes)
     errors = errors or {}
     shown = form.rendered_names() if form else set()
     loose = {k: v for k, v in errors.items() if k not in shown and k != "signing_passphrase"}
     return render_template(
-        "officer/task.html", task=task, form=form, values=values or {}, errors=errors,
+        "officer/task.html", task=task, form=form, values=shown_values, errors=errors,
         loose_errors=loose, problem=problem, on_behalf=actor_name(names, on_behalf) if on_behalf
         else None, claimed_by=actor_name(names, claimed_by) if claimed_by else None,
         assignee=actor_name(names, task.assignee) if task.assignee else None,

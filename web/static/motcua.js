@@ -52,6 +52,14 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-back]").forEach((a) => {
     a.addEventListener("click", (e) => { e.preventDefault(); history.back(); });
   });
+  // A value the page filled in from the dossier is the officer's own once changed:
+  // its note ("Điền sẵn từ hồ sơ") goes.
+  document.querySelectorAll(".field .prefilled").forEach((note) => {
+    const field = note.closest(".field");
+    const drop = () => note.remove();
+    field.addEventListener("input", drop, { once: true });
+    field.addEventListener("change", drop, { once: true });
+  });
   document.querySelectorAll("[data-print]").forEach((b) => {
     b.addEventListener("click", () => window.print());
   });
