@@ -135,3 +135,26 @@ def test_the_leader_s_title_comes_from_the_signing_certificate(app, deployed, tm
         "signing_passphrase": SIGNING_PASSPHRASE})
     assert r.status_code == 302
 
+
+def test_the_leader_sees_the_proposal_and_the_draft_up_front(app, deployed):
+    code = drive(deployed, MARITAL, "approve", steps=2)
+    approval = task(deployed, code, "approval")
+    body = login(app.test_client(), "lanhdao").get(
+        f"/can-bo/viec/{approval.id}").get_data(as_text=True)
+    card = re.search(r'<section class="card proposal".*?</section>', body, re.S)
+    assert card, "no proposal on the approval page"
+    proposal = card.group(0)
+    opinion = MARITAL.paths["approve"][1].data["y_kien_tham_dinh"]
+    for text in ("Đề xuất trình phê duyệt", "Trần Văn Minh", opinion,
+                 "Chưa đăng ký kết hôn với ai", "Xem dự thảo văn bản (PDF)"):
+        assert text in proposal, text
+    assert "<details" not in proposal
+    assert re.search(r'href="/can-bo/ho-so/[^"]+/van-ban/[0-9a-f]{64}"', proposal)
+    # above the form and the dossier, not folded in the history below
+    assert body.index("card proposal") < body.index('class="task-layout"')
+    # a specialist's own page has no such card
+    review_code = drive(deployed, MARITAL, "approve", steps=1)
+    review = task(deployed, review_code, "review")
+    page = login(app.test_client(), "chuyenvien").get(f"/can-bo/viec/{review.id}")
+    assert "card proposal" not in page.get_data(as_text=True)
+

@@ -29,6 +29,7 @@ from . import OFFICER_ROLES, bp
 from .dossier_view import dossier_context
 from .people import ClaimedByOther, actor_name, authority, full_names
 from .prefill import prefill
+from .proposal import proposal_for
 from .task_form import build
 
 
@@ -79,6 +80,7 @@ def _page(task: HumanTask, *, values: dict[str, Any] | None = None,
         completed_by=actor_name(names, task.completed_by) if task.completed_by else None,
         completed_behalf=actor_name(names, task.on_behalf_of) if task.on_behalf_of else None,
         signs_on=signs_on, draft=draft, has_key=signing_keys.has_key(current_user.username),
+        proposal=proposal_for(s, dossier, procedure, task, lang) if signs_on else None,
         **context), status
 
 
