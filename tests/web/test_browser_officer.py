@@ -64,6 +64,7 @@ def test_reception_receives_specialist_asks_for_more_leader_approves(
     page.click("button.decision:text-is('Tiếp nhận')")
     main = page.inner_text("main")
     assert "Đã hoàn thành bước “Tiếp nhận, kiểm tra hồ sơ”" in main
+    page.click(f".flash a:text-is('Xem lại hồ sơ {code}')")  # no other dossier waits
     assert "Nguyễn Thị Hoa" in page.inner_text("table.viewers")
     page.click("a:has-text('Giấy tiếp nhận hồ sơ và hẹn trả kết quả')")
     slip = page.inner_text("article.slip")
@@ -85,6 +86,7 @@ def test_reception_receives_specialist_asks_for_more_leader_approves(
               "Bổ sung giấy xác nhận tình trạng hôn nhân tại Hải Phòng (2015–2019).")
     page.click("button.decision:text-is('Yêu cầu bổ sung')")
     assert "Yêu cầu bổ sung" in page.inner_text("main")
+    page.click(f".flash a:text-is('Xem lại hồ sơ {code}')")
     page.click("a:has-text('Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ')")
     assert "Bổ sung giấy xác nhận tình trạng hôn nhân tại Hải Phòng" in page.inner_text(
         "article.slip")
@@ -117,6 +119,7 @@ def test_reception_receives_specialist_asks_for_more_leader_approves(
     page.click("button.decision:text-is('Duyệt')")
     assert "Văn bản kết quả đang được ký số" in page.inner_text("main")
     work(sessions)
+    page.click(f".flash a:text-is('Xem lại hồ sơ {code}')")
     page.click("a:has-text('Phiếu kiểm soát quá trình giải quyết hồ sơ')")
     sheet = page.inner_text("article.slip")
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in sheet
@@ -209,6 +212,7 @@ def test_leader_delegates_and_the_deputy_signs_on_their_behalf(live_server, brow
     deputy.select_option("[name=chuc_vu_nguoi_ky]", "pho_chu_tich")
     deputy.fill("[name=signing_passphrase]", "motcua-demo")
     deputy.click("button.decision:text-is('Duyệt')")
+    deputy.click(f".flash a:text-is('Xem lại hồ sơ {code}')")
     last = deputy.locator("ol.timeline li.ev-task_completed").last.inner_text()
     assert "Đặng Thu Hà" in last and "thay mặt Lê Quang Hải" in last
     screens.shot(deputy, "deputy-done")

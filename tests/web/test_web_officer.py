@@ -223,7 +223,8 @@ def test_second_completion_sees_who_completed_it(app, deployed):
     data = {"leader_decision": "approve", "nguoi_ky": "Lê Quang Hải",
             "chuc_vu_nguoi_ky": "pho_chu_tich", "signing_passphrase": "motcua-demo"}
     r = first.post(f"{path}/hoan-thanh", data={**data, "csrf_token": tokens[0]})
-    assert r.status_code == 302 and r.headers["Location"].endswith(f"/can-bo/ho-so/{code}")
+    # no other approval waits: back to the inbox
+    assert r.status_code == 302 and r.headers["Location"].endswith("/can-bo/hop-viec")
     r = second.post(f"{path}/hoan-thanh", data={**data, "csrf_token": tokens[1]})
     body = r.get_data(as_text=True)
     assert r.status_code == 409

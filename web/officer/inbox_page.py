@@ -1,5 +1,6 @@
 """The inbox (hộp việc): open tasks of the officer's roles and departments, and
-of the leaders who delegated to them today."""
+of the leaders who delegated to them today. The next task of a queue, where an officer
+goes after completing one, is read here too."""
 
 from __future__ import annotations
 
@@ -11,13 +12,24 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from engine.deadlines.calendar_store import load_calendar
-from engine.dossiers.inbox import DUE_FILTERS, SORTS, TABS, Filters, Row, inbox, procedure_names
+from engine.dossiers.inbox import (
+    DUE_FILTERS,
+    SORTS,
+    TABS,
+    Filters,
+    Row,
+    Scope,
+    inbox,
+    procedure_names,
+)
+from engine.models import HumanTask
 from engine.status import STATUS_NAMES
 
 from ..access import today
-from ..identity import db, require_role
+from ..identity import Actor, db, require_role
 from ..paging import page_number
 from . import OFFICER_ROLES, bp
 from .people import actor_name, full_names, officer_scope, on_behalf_in_inbox, role_name
@@ -39,6 +51,27 @@ def due_class(due: date | None, day: date, soon_until: date) -> str:
     if due < day:
         return "due-overdue"
     return "due-soon" if due <= soon_until else ""
+
+
+def queue_name(task: HumanTask, procedure_name: str) -> str:
+    """A queue as the officer reads it: role · department · procedure."""
+    return f"{role_name(task.role)} · {task.department} · {procedure_name}"
+
+
+def next_in_queue(session: Session, actor: Actor, done: HumanTask, procedure: str) -> int | None:
+    """The open task an officer goes on to after `done`: of the same queue (its role and
+    department, the same procedure), in the inbox's order (the earliest due first);
+    those they have claimed before those nobody has. None when the queue is empty."""
+    scope, _ = officer_scope(session, actor)
+    queue = Scope(frozenset({(done.role, done.department)}), scope.owners)
+    day = today()
+    for tab in ("mine", "unclaimed"):
+        found = inbox(session, queue, Filters(tab=tab, procedure=procedure), day, day,
+                      with_counts=False)
+        following = next((r.task_id for r in found.rows if r.task_id != done.id), None)
+        if following is not None:
+            return following
+    return None
 
 
 def _choice(value: str | None, allowed: Collection[str], default: str) -> str:

@@ -1,5 +1,6 @@
 """The task page: the dossier, the history, the task's form (filled in with what the
-dossier already holds) and its decisions; claim, release and complete."""
+dossier already holds) and its decisions; claim, release and complete, then on to the
+next task of the same queue."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from engine.dossiers.officers import claim_task, record_view, release_task
 from engine.dossiers.runner import find_task
 from engine.errors import Conflict, InvalidInput
 from engine.models import Dossier, HumanTask
+from engine.procedures.bundle import Procedure
 from engine.procedures.procedures import load_version
 
 from .. import schema_form, signing_keys, task_completion
@@ -27,8 +29,10 @@ from ..identity import db, require_role
 from ..unit_of_work import attempt
 from . import OFFICER_ROLES, bp
 from .dossier_view import dossier_context
+from .inbox_page import next_in_queue, queue_name
 from .people import ClaimedByOther, actor_name, authority, full_names
 from .prefill import prefill
+from .procedure_info import localized
 from .proposal import proposal_for
 from .task_form import build
 
@@ -171,9 +175,23 @@ def complete(task_id: int) -> Response | tuple[str, int]:
             problem = gettext("Việc này không còn chờ xử lý.")
         return _page(task, values=values, status=409, problem=problem)
     if done.signed:
-        flash(gettext("Đã phê duyệt hồ sơ %(code)s. Văn bản kết quả đang được ký số bằng khóa "
-                      "của bạn.", code=dossier.code))
+        said = gettext("Đã phê duyệt hồ sơ %(code)s. Văn bản kết quả đang được ký số bằng khóa "
+                       "của bạn.", code=dossier.code)
     else:
-        flash(gettext("Đã hoàn thành bước “%(step)s” của hồ sơ %(code)s.", step=task.name,
-                      code=dossier.code))
-    return redirect(url_for("officer.dossier", code=dossier.code))
+        said = gettext("Đã hoàn thành bước “%(step)s” của hồ sơ %(code)s.", step=task.name,
+                       code=dossier.code)
+    flash(Markup('{} <a href="{}" data-handled>{}</a>').format(
+        said, url_for("officer.dossier", code=dossier.code),
+        gettext("Xem lại hồ sơ %(code)s", code=dossier.code)))
+    return _onwards(task, procedure)
+
+
+def _onwards(done: HumanTask, procedure: Procedure) -> Response:
+    """After a task: the next open task of its queue, or the inbox when none is left."""
+    queue = queue_name(done, localized(procedure.settings, "name"))
+    following = next_in_queue(db(), current_user, done, procedure.code)
+    if following is not None:
+        flash(gettext("Tiếp theo: việc kế tiếp trong hàng việc “%(queue)s”.", queue=queue))
+        return redirect(url_for("officer.task", task_id=following))
+    flash(gettext("Hàng việc “%(queue)s” không còn việc nào chờ xử lý.", queue=queue))
+    return redirect(url_for("officer.inbox"))
