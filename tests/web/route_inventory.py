@@ -157,6 +157,11 @@ ROUTES: dict[str, Route] = {
     "officer.claim": page("POST", {"specialist"}, task_id="review_task"),
     "officer.release": page("POST", {"specialist"}, task_id="review_task"),
     "officer.complete": page("POST", {"specialist"}, task_id="review_task"),
+    # any officer may send a claim of several tasks; each task is checked (the review task:
+    # the specialist claims it, the others are told it is not theirs)
+    "officer.claim_many": Route(("POST",), OFFICERS, form={"task": "review_task"}),
+    # the desk prints several receipts; with none chosen it is sent back to the inbox
+    "officer.receipts": page("GET", {"reception", "reception_other"}),
     "payments.take_cash": page("POST", {"reception"}, code="done"),
     "payments.hand_back": page("POST", SEE_REFUSED, refund_id="refund_id"),
     "delivery.shipments": page("GET", {"reception", "reception_other", "admin"}),

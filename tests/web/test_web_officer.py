@@ -67,6 +67,11 @@ def post(client, path, data, token_from=None):
     return client.post(path, data=data)
 
 
+def tasks_table(inbox: str) -> str:
+    """The inbox's table of open tasks (the desk's page also lists what it received today)."""
+    return re.search(r'<table class="inbox stack">.*?</table>', inbox, re.S).group(0)
+
+
 def events(sessions, code, type_=None) -> list[Event]:
     with transaction(sessions) as s:
         dossier = runner.get_dossier(s, code)
@@ -91,7 +96,7 @@ def test_inbox_shows_only_tasks_of_my_role_and_department(app, deployed):
     status, body = page(client_of(app, "chuyenvien"), "/can-bo/hop-viec")
     assert code in body and "Thẩm định, xác minh tình trạng hôn nhân" in body
     assert code not in page(client_of(app, "chuyenvien_qldt"), "/can-bo/hop-viec")[1]
-    assert code not in page(client_of(app, "tiepnhan"), "/can-bo/hop-viec")[1]
+    assert code not in tasks_table(page(client_of(app, "tiepnhan"), "/can-bo/hop-viec")[1])
 
     assert client_of(app, "congdan").get("/can-bo/hop-viec").status_code == 403
     assert app.test_client().get("/can-bo/hop-viec").status_code == 302

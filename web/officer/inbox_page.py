@@ -1,22 +1,25 @@
 """The inbox (hộp việc): open tasks of the officer's roles and departments, and
-of the leaders who delegated to them today. The next task of a queue, where an officer
-goes after completing one, is read here too."""
+of the leaders who delegated to them today, several of which can be claimed at once;
+for the desk, the dossiers received today, whose receipts print together. The next
+task of a queue, where an officer goes after completing one, is read here too."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.deadlines.calendar_store import load_calendar
 from engine.dossiers.inbox import (
     DUE_FILTERS,
+    PAGE_SIZE,
     SORTS,
     TABS,
     Filters,
@@ -25,10 +28,11 @@ from engine.dossiers.inbox import (
     inbox,
     procedure_names,
 )
-from engine.models import HumanTask
+from engine.models import Dossier, HumanTask, Procedure, ProcedureVersion
 from engine.status import STATUS_NAMES
 
-from ..access import today
+from ..access import today, visible_dossiers
+from ..formats import VN
 from ..identity import Actor, db, require_role
 from ..paging import page_number
 from . import OFFICER_ROLES, bp
@@ -51,6 +55,30 @@ def due_class(due: date | None, day: date, soon_until: date) -> str:
     if due < day:
         return "due-overdue"
     return "due-soon" if due <= soon_until else ""
+
+
+@dataclass(frozen=True)
+class Received:
+    code: str
+    applicant_name: str | None
+    procedure: str
+    received_at: datetime | None
+    channel: str
+
+
+def received_today(session: Session, actor: Actor, english: bool) -> list[Received]:
+    """The dossiers the actor's desk received today (Vietnam's day), newest first: those
+    whose receipts the desk may print together."""
+    start = datetime.combine(today(), time(), VN).astimezone(UTC)
+    rows = session.execute(
+        select(Dossier.code, Dossier.applicant_name, Procedure.name_vi, Procedure.name_en,
+               Dossier.received_at, Dossier.channel)
+        .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+        .join(Procedure, Procedure.id == ProcedureVersion.procedure_id)
+        .where(Dossier.received_at >= start, visible_dossiers(session, actor))
+        .order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(PAGE_SIZE))
+    return [Received(code, name, en if english and en else vi, at, channel)
+            for code, name, vi, en, at, channel in rows]
 
 
 def queue_name(task: HumanTask, procedure_name: str) -> str:
@@ -124,6 +152,9 @@ def inbox_view() -> str:
         wanted: dict[str, Any] = {**args, "page": 1, **changes}
         return url_for("officer.inbox", **{k: v for k, v in wanted.items() if v not in ("", None)})
 
+    received = received_today(s, current_user, english) \
+        if current_user.has_role("reception") else []
     return render_template("officer/inbox.html", result=result, rows=rows, args=args,
                            procedures=procedures, statuses=STATUS_NAMES, today=day,
-                           soon_until=soon_until, delegators=delegators, inbox_url=inbox_url)
+                           soon_until=soon_until, delegators=delegators, inbox_url=inbox_url,
+                           received=received)

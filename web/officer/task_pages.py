@@ -1,9 +1,10 @@
 """The task page: the dossier, the history, the task's form (filled in with what the
-dossier already holds) and its decisions; claim, release and complete, then on to the
-next task of the same queue."""
+dossier already holds) and its decisions; claim (one task, or several from the inbox),
+release and complete, then on to the next task of the same queue."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,9 +14,10 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from engine.deadlines.overdue import SlipRequired
+from engine.dossiers.inbox import PAGE_SIZE
 from engine.dossiers.officers import claim_task, record_view, release_task
 from engine.dossiers.runner import find_task
-from engine.errors import Conflict, InvalidInput
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.models import Dossier, HumanTask
 from engine.procedures.bundle import Procedure
 from engine.procedures.procedures import load_version
@@ -98,24 +100,84 @@ def task_page(task_id: int) -> tuple[str, int]:
     return _page(task)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """How claiming a task went: 'claimed' (now, or already by the officer), 'held' by
+    a colleague (`holder`, their name), or 'closed' (the task no longer waits)."""
+
+    outcome: str
+    holder: str | None = None
+
+
+def take(task: HumanTask) -> Claim:
+    """Claim `task` for the signed-in officer: the one rule of the task page's “Nhận xử
+    lý” and of the inbox's claim of several tasks. Raises Forbidden, before anything is
+    recorded, when the task is not for a role and department the officer holds or acts
+    for today; a task already theirs stays theirs, nothing recorded again."""
+    s = db()
+    _who_acts(task)
+    if task.assignee == current_user.username and task.state == "open":
+        return Claim("claimed")
+    if task.assignee:
+        return Claim("held", actor_name(full_names(s, [task.assignee]), task.assignee))
+    try:
+        with attempt():
+            claim_task(s, task.id, current_user.username)
+    except Conflict:
+        return Claim("closed")
+    return Claim("claimed")
+
+
 @bp.post("/viec/<int:task_id>/nhan", endpoint="claim")
 @require_role(*OFFICER_ROLES)
 def claim(task_id: int) -> Response:
-    s = db()
-    task = find_task(s, task_id)
-    _who_acts(task)
-    holder = task.assignee if task.assignee != current_user.username else None
-    if holder:
-        flash(gettext("Việc này đã được %(name)s nhận xử lý.",
-                      name=actor_name(full_names(s, [holder]), holder)))
+    task = find_task(db(), task_id)
+    taken = take(task)
+    if taken.outcome == "held":
+        flash(gettext("Việc này đã được %(name)s nhận xử lý.", name=taken.holder))
+    elif taken.outcome == "closed":
+        flash(gettext("Việc này không còn chờ xử lý."))
     else:
-        try:
-            with attempt():
-                claim_task(s, task.id, current_user.username)
-            flash(gettext("Bạn đã nhận xử lý việc này."))
-        except Conflict:
-            flash(gettext("Việc này không còn chờ xử lý."))
+        flash(gettext("Bạn đã nhận xử lý việc này."))
     return redirect(url_for("officer.task", task_id=task.id))
+
+
+@bp.post("/hop-viec/nhan", endpoint="claim_many")
+@require_role(*OFFICER_ROLES)
+def claim_many() -> Response:
+    """Claim the tasks ticked in the inbox, each by the rule of the single claim."""
+    s = db()
+    ids = list(dict.fromkeys(int(v) for v in request.form.getlist("task") if v.isdigit()))
+    if not ids:
+        flash(gettext("Chọn ít nhất một việc để nhận xử lý."))
+        return redirect(url_for("officer.inbox"))
+    if len(ids) > PAGE_SIZE:
+        flash(gettext("Mỗi lần nhận được tối đa %(n)s việc.", n=PAGE_SIZE))
+        return redirect(url_for("officer.inbox"))
+    claimed: list[str] = []
+    refused = 0
+    for task_id in ids:
+        try:
+            task = find_task(s, task_id)
+            taken = take(task)
+        except (Forbidden, NotFound):
+            refused += 1
+            continue
+        code = _dossier(task).code
+        if taken.outcome == "claimed":
+            claimed.append(code)
+        elif taken.outcome == "held":
+            flash(gettext("Hồ sơ %(code)s: việc đã được %(name)s nhận xử lý.", code=code,
+                          name=taken.holder))
+        else:
+            flash(gettext("Hồ sơ %(code)s: việc không còn chờ xử lý.", code=code))
+    if claimed:
+        flash(gettext("Đã nhận xử lý %(n)s việc: %(codes)s.", n=len(claimed),
+                      codes=", ".join(claimed)))
+    if refused:
+        flash(gettext("%(n)s việc không thuộc quyền xử lý của bạn hoặc không còn tồn tại; "
+                      "chưa nhận.", n=refused))
+    return redirect(url_for("officer.inbox", tab="mine"))
 
 
 @bp.post("/viec/<int:task_id>/tra-lai", endpoint="release")

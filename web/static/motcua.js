@@ -60,6 +60,22 @@ document.addEventListener("DOMContentLoaded", () => {
     field.addEventListener("input", drop, { once: true });
     field.addEventListener("change", drop, { once: true });
   });
+  // Bulk actions: a box that ticks every box of its form named data-check-all, and a
+  // button that waits until one of the boxes named data-needs-pick is ticked.
+  document.querySelectorAll("[data-check-all]").forEach((all) => {
+    const boxes = () => Array.from(all.form ? all.form.elements : [])
+      .filter((el) => el.name === all.dataset.checkAll && el.type === "checkbox");
+    all.addEventListener("change", () => {
+      boxes().forEach((box) => { box.checked = all.checked; box.dispatchEvent(new Event("change")); });
+    });
+  });
+  document.querySelectorAll("[data-needs-pick]").forEach((button) => {
+    const boxes = Array.from(button.form ? button.form.elements : [])
+      .filter((el) => el.name === button.dataset.needsPick && el.type === "checkbox");
+    const refresh = () => { button.disabled = !boxes.some((box) => box.checked); };
+    boxes.forEach((box) => box.addEventListener("change", refresh));
+    refresh();
+  });
   document.querySelectorAll("[data-print]").forEach((b) => {
     b.addEventListener("click", () => window.print());
   });
