@@ -260,3 +260,19 @@ def blob_store_settings() -> BlobStoreSettings:
         kind="s3", s3_endpoint=endpoint, s3_bucket=bucket,
         s3_region=(os.environ.get("MOTCUA_S3_REGION") or "").strip() or "us-east-1",
         s3_access_key=access_key, s3_secret_key=secret_key)
+
+
+RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
+def ratelimit_storage() -> str:
+    """MOTCUA_RATELIMIT_STORAGE: where the web processes count requests against their
+    rate limits (sign-in, look-ups): `memory://` (the default: each process its own
+    count) or a Redis URL such as `redis://127.0.0.1:6379/0`, shared by every process
+    on every machine."""
+    value = (os.environ.get("MOTCUA_RATELIMIT_STORAGE") or "memory://").strip()
+    scheme = value.partition("://")[0].lower() if "://" in value else ""
+    if scheme not in RATELIMIT_SCHEMES:
+        raise ValueError("MOTCUA_RATELIMIT_STORAGE must be memory:// or a Redis URL "
+                         f"(redis://host:6379/0, rediss://…), not {value!r}")
+    return value
