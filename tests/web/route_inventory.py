@@ -189,6 +189,9 @@ ROUTES: dict[str, Route] = {
     "admin.incidents": page("GET", {"admin"}),
     # no incident is seeded: retrying incident 0 answers with a note and goes back to the list
     "admin.retry_incident": page("POST", {"admin"}, incident_id="index"),
+    "admin.messages": page("GET", {"admin"}),
+    # no message is seeded: sending message 0 again answers with a note and goes back to the list
+    "admin.redeliver_message": page("POST", {"admin"}, message_id="index"),
 
     # -- the JSON API ------------------------------------------------------------------------
     "api.openapi": api("GET", EVERYONE),
