@@ -239,6 +239,9 @@ class DossierMachine:
                     "this step catches it", element_id=task.task_spec.bpmn_id)
         elif inp.kind in ("message_received", "signal_received"):
             kind, name = inp.kind.removesuffix("_received"), str(inp.data.get("name", ""))
+            # a timer due before the message arrived went first, though no worker fired it yet
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
             waiting = [t for t in self._waiting()[3].values() if (kind, name) in awaited_events(t)]
             if inp.task_id:
                 waiting = [t for t in waiting if str(t.id) == inp.task_id] or waiting

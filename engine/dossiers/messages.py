@@ -103,7 +103,14 @@ def _deliver(session: Session, message: Message, at: datetime) -> None:
         message.note = (f"{len(dossiers)} dossiers wait for it" if dossiers
                         else "no dossier waits for this message with these keys")
         return
-    dossier = receive_event(session, waits[0], message.payload, message.source, message.id, at)
+    try:
+        with session.begin_nested():
+            dossier = receive_event(session, waits[0], message.payload, message.source,
+                                    message.id, at)
+    except Conflict as late:  # a timer of the dossier went first
+        message.status = "uncorrelated"
+        message.note = f"the dossier no longer waited for it when it arrived: {late.message}"
+        return
     message.status, message.dossier_id, message.delivered_at = "delivered", dossier.id, at
     message.note = None
 

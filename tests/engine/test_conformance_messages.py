@@ -188,3 +188,16 @@ def test_a_message_one_dossier_throws_reaches_the_dossier_waiting_for_it(session
         assert len(s.scalars(select(Message)).all()) == 1
     for code in (waiting, consulted):
         consistent(sessions, code)
+
+
+def test_a_message_arriving_after_the_timer_was_due_is_kept_not_delivered(sessions, bundle):
+    code = submit(sessions, bundle("message"), APP, T0)
+    send(sessions, "consult_answer", {"dossier_code": code})
+    complete(sessions, code, "review", {"decision": "approve"}, when=T0)
+    # the two days ran out before the supplement came, though no worker fired the timer yet
+    status, dossier_id, _ = send(sessions, "supplement_received", {"dossier_code": code},
+                                 when=T0 + timedelta(days=3))
+    assert (status, dossier_id) == ("uncorrelated", None)
+    work(sessions, T0 + timedelta(days=3))
+    assert dossier(sessions, code).status == "returned"
+    consistent(sessions, code)
