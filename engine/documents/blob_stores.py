@@ -45,9 +45,18 @@ class DirectoryStore:
         if path.exists():
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)  # readers see the whole file or none
+        # a temporary file of this writer's own (threads of one process write at once),
+        # on disk before it takes the blob's name: readers see the whole file or none
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{key}.", suffix=".tmp",
+                                         delete=False) as tmp:
+            try:
+                tmp.write(data)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            except BaseException:
+                os.unlink(tmp.name)
+                raise
+        os.replace(tmp.name, path)
 
     def get(self, key: str) -> bytes:
         try:

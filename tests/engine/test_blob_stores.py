@@ -79,19 +79,19 @@ def test_a_stored_blob_is_not_written_again(blob_store, instance):
 
 def test_writers_of_the_same_bytes_at_once_leave_one_good_blob(blob_store):
     data = b"%PDF-1.7 " + bytes(range(256)) * 512
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(8)
     names: list[str] = []
 
     def write() -> None:
         barrier.wait(timeout=30)
         names.append(blobs.put(data))
 
-    threads = [threading.Thread(target=write) for _ in range(4)]
+    threads = [threading.Thread(target=write) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert len(set(names)) == 1 and len(names) == 4
+    assert len(set(names)) == 1 and len(names) == 8
     assert blobs.get(names[0]) == data
 
 
