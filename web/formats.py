@@ -9,6 +9,8 @@ from flask_babel import get_locale
 from engine.deadlines.calendar import VIETNAM_TZ as VN
 from engine.status import PORTAL_STATUS_NAMES, STATUS_NAMES, portal_code
 
+from .schema_form import shown_date
+
 
 def vn_date(value: date | datetime | None) -> str:
     if value is None:
@@ -38,5 +40,5 @@ def portal_status(dossier) -> str:
     return f"{code}. {PORTAL_STATUS_NAMES[code]}"
 
 
-FILTERS = {"vn_date": vn_date, "vn_datetime": vn_datetime, "vn_money": vn_money,
+FILTERS = {"typed_date": shown_date, "vn_date": vn_date, "vn_datetime": vn_datetime, "vn_money": vn_money,
            "status_name": status_name, "portal_status": portal_status}

@@ -116,3 +116,18 @@ def test_mark_late_then_slip(app, sessions, people):
     body = specialist.get(page).get_data(as_text=True)
     assert "data-overdue" in body and "Cơ quan phối hợp chưa trả lời" in body
     assert login(app.test_client(), "congdan").get(f"/can-bo/ho-so/{code}/xin-loi").status_code == 403
+
+
+def test_the_new_appointment_is_typed_and_shown_day_first(app, sessions, overdue):
+    """Vietnamese dates are dd/mm/yyyy on the apology form, whatever the browser's language."""
+    code = overdue
+    desk = login(app.test_client(), "tiepnhan")
+    form = f"/can-bo/ho-so/{code}/xin-loi"
+    page = desk.get(form).get_data(as_text=True)
+    assert 'placeholder="dd/mm/yyyy"' in page and 'type="date"' not in page
+    with transaction(sessions) as s:
+        earliest = earliest_new_appointment(s, runner.get_dossier(s, code), utcnow())
+    assert earliest.strftime("%d/%m/%Y") in page
+    r = _post(desk, form, {"reason": "Chờ xác minh",
+                           "new_appointment": earliest.strftime("%d/%m/%Y")}, form)
+    assert r.status_code == 302

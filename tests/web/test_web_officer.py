@@ -438,7 +438,7 @@ def test_deputy_acts_for_the_leader_while_delegated(app, deployed):
         post(leader, f"/can-bo/viec/{approval.id}/nhan", {}, "/can-bo/hop-viec")
     assert code not in page(deputy, "/can-bo/hop-viec")[1]  # claimed by a colleague
 
-    today = utcnow().date().isoformat()
+    today = utcnow().date().strftime("%d/%m/%Y")  # typed day first, as on the page
     r = post(leader, "/can-bo/uy-quyen", {"deputy": "pholanhdao", "start": today, "end": today,
                                           "reason": "Đi công tác"})
     assert r.status_code == 302

@@ -23,6 +23,7 @@ from engine.procedures.procedures import load_version
 from ..access import check_dossier_visible, today
 from ..formats import vn_date
 from ..identity import db, require_role
+from ..schema_form import parse_date
 from ..unit_of_work import attempt
 from . import OFFICER_ROLES, bp
 from .procedure_info import localized
@@ -84,7 +85,7 @@ def issue(code: str) -> Response | tuple[str, int]:
     form = {"reason": request.form.get("reason", ""),
             "new_appointment": request.form.get("new_appointment", "")}
     try:
-        new_date = date.fromisoformat(form["new_appointment"])
+        new_date = date.fromisoformat(parse_date(form["new_appointment"]))
     except ValueError:
         return _form_page(dossier, form, {"new_appointment": gettext(
             "Chọn ngày hẹn trả kết quả mới.")}, 400)

@@ -17,6 +17,7 @@ from engine.models import Delegation, User, UserRole
 
 from ..access import today
 from ..identity import db, require_role
+from ..schema_form import parse_date
 from . import bp
 from .people import full_names
 
@@ -33,7 +34,7 @@ def _deputies() -> list[tuple[str, str]]:
 
 def _day(raw: str | None) -> date | None:
     try:
-        return date.fromisoformat(raw or "")
+        return date.fromisoformat(parse_date(raw or ""))
     except ValueError:
         return None
 
