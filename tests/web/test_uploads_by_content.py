@@ -150,3 +150,18 @@ def test_the_api_takes_the_same_files_the_same_way(api, sessions):
         ("giay_to_nhan_than", "IMG_0002.jpg", "image/jpeg"),
         ("giay_to_nhan_than", "IMG_0002.heic", "image/heic")]
     assert blobs.get(listed[2]["sha256"]) == heic
+
+
+def test_the_counter_keeps_a_heic_photo_and_its_original_too(app, deployed):
+    from .test_web_officer import _walk_in_form
+
+    desk = login(app.test_client(), "tiepnhan")
+    path = "/can-bo/tiep-nhan-truc-tiep/marital_status"
+    form = {**_walk_in_form(csrf_token(desk, path)),
+            "doc.to_khai": (io.BytesIO(photo("HEIF")), "IMG_0002.HEIC")}
+    r = desk.post(path, data=form, content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)[:800]
+    with transaction(deployed) as s:
+        dossier_id = s.scalars(select(Dossier.id)).one()
+    assert _kept(deployed, dossier_id=dossier_id) == [
+        ("to_khai", "IMG_0002.jpg", "image/jpeg"), ("to_khai", "IMG_0002.HEIC", "image/heic")]

@@ -203,7 +203,8 @@ SCHEMAS: dict[str, Any] = {
             "document": {"type": "string", "description": "The procedure's document code."},
             "filename": {"type": "string"},
             "media_type": {"type": "string",
-                           "enum": ["application/pdf", "image/jpeg", "image/png"]},
+                           "enum": ["application/pdf", "image/jpeg", "image/png", "image/heic",
+                                    "image/heif"]},
             "size": {"type": "integer", "minimum": 1},
             "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "uploaded_at": _date_time,
@@ -430,12 +431,14 @@ PATHS: dict[str, Any] = {
         "post": {
             "operationId": "uploadAttachment", "tags": ["drafts"],
             "summary": "Upload one file for one of the procedure's documents",
-            "description": "Checked by content as on the citizens' form. 409 once the draft "
-                           "was submitted.",
+            "description": "Checked by content as on the citizens' form: a phone's HEIC/HEIF "
+                           "photo is kept as a JPEG, its original listed beside it. 409 once "
+                           "the draft was submitted.",
             "parameters": [_id("draft_id")],
             "requestBody": {"required": True, "content": {MULTIPART: {
                 "schema": _ref("UploadAttachment"),
                 "encoding": {"file": {"contentType": "application/pdf, image/jpeg, image/png, "
+                                                     "image/heic, image/heif, "
                                                      "application/octet-stream"}}}}},
             "responses": {"201": _body(_ref("Attachment"), "The file, attached to the draft."),
                           **_errors("400", "401", "403", "404", "409", "413")},

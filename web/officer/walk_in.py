@@ -20,7 +20,7 @@ from ..form_errors import field_messages, refusal_messages
 from ..i18n import select_locale
 from ..identity import db, require_role
 from ..unit_of_work import attempt
-from ..uploads import read_upload
+from ..uploads import check_upload
 from . import bp
 from .procedure_info import localized
 
@@ -87,14 +87,15 @@ def walk_in(procedure_code: str) -> Response | tuple[str, int]:
     data = schema_form.parse(procedure.forms[start_form], request.form)
     lang, validator = select_locale(), procedure.form_validator(start_form)
     errors = field_messages(validator, data, lang)
-    files = []
+    files: list[tuple[str, bytes, str, str]] = []
     for document in procedure.settings.get("documents", []):
         name = f"doc.{document['code']}"
         for upload in request.files.getlist(name):
             if not upload.filename:
                 continue
-            try:
-                files.append((document["code"], *read_upload(upload, name)))
+            try:  # a converted photo's original is kept beside it, as on the citizens' form
+                files.extend((document["code"], kept.data, kept.media_type, kept.filename)
+                             for kept in check_upload(upload, name).kept())
             except InvalidInput as refused:
                 for key, reasons in refused.errors.items():
                     errors.setdefault(key, []).extend(reasons)
