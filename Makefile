@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/motcua demo
 
 test: lint
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal --durations=15
 
 # Style, the import layers, types, and no repeated block of ten lines or more.
 lint: $(STAMP)
