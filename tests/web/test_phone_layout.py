@@ -22,6 +22,7 @@ def misfits(page, *key: str) -> list[str]:
     """What is wrong with the page on a phone: the document wider than the screen
     (sideways scrolling), or a key element (a CSS selector) missing or off screen."""
     wrong = []
+    page.wait_for_load_state("load")  # a click may have just started the next page
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > PHONE["width"] + 1:
         wrong.append(f"{page.url} is {width} px wide")
