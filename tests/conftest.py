@@ -4,6 +4,7 @@ import os
 import tomllib
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -111,11 +112,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | No
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
+    with postgres_database("motcua_t", template=pg_template) as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """The URL of a PostgreSQL database made for one test (empty, or a copy of
+    `template`) on the server MOTCUA_TEST_DATABASE_URL names, dropped afterwards."""
     admin_url = make_url(os.environ["MOTCUA_TEST_DATABASE_URL"])
-    name = f"motcua_t_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:

@@ -26,8 +26,11 @@ def deployed(sessions, people):
         procedures.deploy_path(s, PROCESSES, "test")
 
 
-def sign_in(browser, live_server, username):
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="vi-VN")
+def sign_in(browser, live_server, username, viewport=None, phone=False):
+    """An officer signed in, on the inbox; a phone's browser when `phone`."""
+    context = browser.new_context(viewport=viewport or {"width": 1200, "height": 900},
+                                  locale="vi-VN", is_mobile=phone, has_touch=phone)
+    page = context.new_page()
     errors: list[str] = []  # script errors and CSP refusals; a 400 re-render is expected
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error"

@@ -13,8 +13,9 @@ from engine.db import transaction
 from engine.procedures import procedures
 from engine.scenario.scenario import all_scenarios, drive
 
-from ..conftest import DEMO_PASSWORD, PROCESSES
+from ..conftest import PROCESSES
 from ..helpers import task
+from .test_browser_officer import sign_in
 from .test_phone_layout import PHONE, misfits
 
 PERMIT = all_scenarios()["construction_permit"]
@@ -25,22 +26,6 @@ DESK = {"width": 1200, "height": 900}
 def deployed(sessions, people):
     with transaction(sessions) as s:
         procedures.deploy_path(s, PROCESSES, "test")
-
-
-def sign_in(browser, live_server, username, viewport):
-    context = browser.new_context(viewport=viewport, locale="vi-VN",
-                                  is_mobile=viewport == PHONE, has_touch=viewport == PHONE)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
-            and not m.text.startswith("Failed to load resource") else None)
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("main button:has-text('Đăng nhập')")
-    page.goto(f"{live_server}/can-bo/hop-viec")
-    return page, errors
 
 
 def fill_review(page) -> None:
@@ -86,7 +71,7 @@ def test_claim_several_complete_one_land_on_the_next(live_server, browser, scree
     page.click(f".flash a:text-is('Xem lại hồ sơ {codes[0]}')")
     assert page.url.endswith(f"/can-bo/ho-so/{codes[0]}")
 
-    phone, errors2 = sign_in(browser, live_server, "chuyenvien_qldt", PHONE)
+    phone, errors2 = sign_in(browser, live_server, "chuyenvien_qldt", PHONE, phone=True)
     assert misfits(phone) == []
     phone.check(f"tr[data-task='{reviews[2]}'] input[name=task]")
     screens.shot(phone, "phone-inbox-ticked")
@@ -110,7 +95,7 @@ def test_the_leader_s_page_and_the_desk_s_receipts(live_server, browser, screens
     codes = [drive(sessions, PERMIT, "approve", steps=4) for _ in range(2)]
     approval = task(sessions, codes[0], "approval").id
     for viewport, name in ((DESK, "desk"), (PHONE, "phone")):
-        page, errors = sign_in(browser, live_server, "lanhdao", viewport)
+        page, errors = sign_in(browser, live_server, "lanhdao", viewport, phone=viewport == PHONE)
         page.goto(f"{live_server}/can-bo/viec/{approval}")
         proposal = page.locator("section.proposal")
         assert proposal.is_visible()
@@ -125,7 +110,7 @@ def test_the_leader_s_page_and_the_desk_s_receipts(live_server, browser, screens
         assert errors == []
 
     for viewport, name in ((DESK, "desk"), (PHONE, "phone")):
-        page, errors = sign_in(browser, live_server, "tiepnhan", viewport)
+        page, errors = sign_in(browser, live_server, "tiepnhan", viewport, phone=viewport == PHONE)
         received = page.locator("section.received-today")
         for code in codes:
             received.locator(f"tr[data-received='{code}'] input[name=ma]").check()

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from engine import db, migrate
 
-from ..conftest import BACKENDS, ROOT
+from ..conftest import BACKENDS, ROOT, postgres_database
 
 
 @pytest.fixture(params=BACKENDS)
@@ -28,17 +27,8 @@ def empty_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    admin_url = make_url(os.environ["MOTCUA_TEST_DATABASE_URL"])
-    name = f"motcua_up_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("motcua_up") as url:
+        yield url
 
 
 def _motcua(url: str, *args: str) -> subprocess.Popen[str]:
