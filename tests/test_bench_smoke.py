@@ -14,6 +14,8 @@ from .conftest import ROOT
 
 SMALL = {
     "delivery": (["--n", "3"], "notice over SMTP"),
+    "fill": (["--url", "sqlite:///{tmp}/fill.db", "--dossiers", "20", "--days", "1",
+              "--citizens", "2", "--scenarios", "marital_status:approve"], "open tasks"),
     "engine_steps": (["--n", "2", "--repeat", "1"], "the ceiling's steps/s"),
     "inbox": (["--tasks", "200", "--completed", "200", "--runs", "2"],
               "specialist TUPHAP, all, by due date"),
@@ -35,6 +37,7 @@ def test_every_bench_has_a_smoke_run():
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_the_bench_runs_and_prints_its_figures(name, tmp_path):
     args, marker = SMALL[name]
+    args = [a.format(tmp=tmp_path) for a in args]
     env = {k: v for k, v in os.environ.items() if k != "MOTCUA_DATABASE_URL"}
     env["MOTCUA_INSTANCE"] = str(tmp_path)
     if os.environ.get("MOTCUA_TEST_DATABASE_URL"):

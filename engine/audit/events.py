@@ -23,12 +23,18 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def event_hash(prev_hash: str, dossier_code: str, seq: int, at: datetime, actor: str,
-               type_: str, payload: dict[str, Any]) -> str:
-    body = canonical_json({
+def event_body(dossier_code: str, seq: int, at: datetime, actor: str, type_: str,
+               payload: dict[str, Any]) -> str:
+    """What an event's hash covers, after its predecessor's hash."""
+    return canonical_json({
         "dossier": dossier_code, "seq": seq, "at": at.isoformat(), "actor": actor,
         "type": type_, "payload": payload,
     })
+
+
+def event_hash(prev_hash: str, dossier_code: str, seq: int, at: datetime, actor: str,
+               type_: str, payload: dict[str, Any]) -> str:
+    body = event_body(dossier_code, seq, at, actor, type_, payload)
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 

@@ -373,11 +373,14 @@ class DossierMachine:
     def digest(self) -> str:
         """A fingerprint of where the workflow stands and the data it holds,
         free of task ids and timestamps, so a replay can be compared with it."""
+        return hashlib.sha256(self.digest_body().encode()).hexdigest()
+
+    def digest_body(self) -> str:
+        """What `digest` fingerprints."""
         waiting = TaskState.READY | TaskState.STARTED | TaskState.WAITING
         tasks = sorted(
             (t.task_spec.name, TaskState.get_name(t.state))
             for t in self.workflow.get_tasks(state=waiting | TaskState.COMPLETED | TaskState.ERROR)
         )
         data = {t.task_spec.name: t.data for t in self.workflow.get_tasks(state=waiting)}
-        body = canonical_json({"tasks": tasks, "data": data, "wf": self.workflow.data})
-        return hashlib.sha256(body.encode()).hexdigest()
+        return canonical_json({"tasks": tasks, "data": data, "wf": self.workflow.data})
