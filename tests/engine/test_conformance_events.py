@@ -182,3 +182,110 @@ def test_multi_instance_subprocesses_run_each_instance_and_replay(sessions, tmp_
         complete(sessions, code, "approve", {"decision": "approve"}, when=T0)
     assert dossier(sessions, code).status == "done"
     consistent(sessions, code)
+
+
+# -- event subprocesses ----------------------------------------------------------------
+
+
+def waits(sessions, code: str) -> list[tuple[str, str, str]]:
+    with transaction(sessions) as s:
+        return [(w.element_id, w.kind, w.status) for w in s.scalars(
+            select(MessageWait).join(Dossier).where(Dossier.code == code)
+            .order_by(MessageWait.id))]
+
+
+def test_event_subprocesses_listen_from_the_start_and_end_with_the_process(sessions, bundle):
+    code = submit(sessions, bundle("event_subprocess"), APP, T0)
+    assert tasks(sessions, code) == [("review", "specialist")]
+    # nothing waits unseen: the timer is scheduled, the message and signal awaited
+    with transaction(sessions) as s:
+        [timer] = s.scalars(select(Timer)).all()
+        assert (timer.element_id, timer.due_at, timer.status) == ("late", T0 + timedelta(days=2),
+                                                                  "pending")
+    assert waits(sessions, code) == [("withdrawn", "message", "waiting"),
+                                     ("rule_changed", "signal", "waiting")]
+    # the timer's event subprocess does not interrupt: the review stays open
+    work(sessions, T0 + timedelta(days=3))
+    assert sorted(tasks(sessions, code)) == [("remind", "reception"), ("review", "specialist")]
+    assert states(sessions, code, Timer) == {"late": "fired"}
+    complete(sessions, code, "review", {"decision": "approve"}, when=T0 + timedelta(days=3))
+    assert dossier(sessions, code).status != "done"  # the reminder is still running
+    complete(sessions, code, "remind", {}, when=T0 + timedelta(days=3))
+    # the main flow ended: the listening event subprocesses end with it
+    assert dossier(sessions, code).status == "done"
+    assert waits(sessions, code) == [("withdrawn", "message", "cancelled"),
+                                     ("rule_changed", "signal", "cancelled")]
+    consistent(sessions, code)
+
+
+def test_an_interrupting_message_event_subprocess_fires_in_its_dossier_only(sessions, bundle):
+    from engine.dossiers import messages
+
+    name = bundle("event_subprocess")
+    code, other = submit(sessions, name, APP, T0), submit(sessions, name, APP, T0)
+    with transaction(sessions) as s:
+        message = messages.receive(s, "withdrawal_requested", {"dossier_code": code},
+                                   {"reason": "nộp nhầm"}, source="citizen1", at=T0)
+        assert message.status == "delivered"
+    # the main flow and the other event subprocesses are cancelled
+    assert tasks(sessions, code) == [("confirm", "reception")]
+    assert states(sessions, code) == {"review": "cancelled", "confirm": "open"}
+    assert states(sessions, code, Timer) == {"late": "cancelled"}
+    assert waits(sessions, code) == [("withdrawn", "message", "received"),
+                                     ("rule_changed", "signal", "cancelled")]
+    # the same version's other dossiers, before and after, still listen and were not touched
+    later = submit(sessions, name, APP, T0)
+    for untouched in (other, later):
+        assert tasks(sessions, untouched) == [("review", "specialist")]
+        assert waits(sessions, untouched) == [("withdrawn", "message", "waiting"),
+                                              ("rule_changed", "signal", "waiting")]
+    complete(sessions, code, "confirm", {}, when=T0)
+    assert dossier(sessions, code).status == "returned"
+    complete(sessions, later, "review", {"decision": "approve"}, when=T0)
+    assert dossier(sessions, later).status == "done"
+    for each in (code, other, later):
+        consistent(sessions, each)
+
+
+def test_a_non_interrupting_signal_event_subprocess_runs_once_per_signal(sessions, bundle):
+    from engine.dossiers import messages
+
+    code = submit(sessions, bundle("event_subprocess"), APP, T0)
+    for _ in range(2):
+        with transaction(sessions) as s:
+            assert messages.broadcast_signal(s, "rule_changed", {}, source="admin", at=T0) == [code]
+    assert sorted(tasks(sessions, code)) == [("read_rule", "specialist"),
+                                             ("read_rule", "specialist"), ("review", "specialist")]
+    # it listens again after each signal
+    assert [w for w in waits(sessions, code) if w[2] == "waiting"] == [
+        ("withdrawn", "message", "waiting"), ("rule_changed", "signal", "waiting")]
+    complete(sessions, code, "read_rule", {}, when=T0)
+    complete(sessions, code, "review", {"decision": "approve"}, when=T0)
+    complete(sessions, code, "read_rule", {}, when=T0)
+    assert dossier(sessions, code).status == "done"
+    consistent(sessions, code)
+
+
+def test_an_error_event_subprocess_interrupts_the_process(sessions, bundle):
+    code = submit(sessions, bundle("event_subprocess_errors"), {**APP, "case": "invalid"}, T0)
+    complete(sessions, code, "check", {}, when=T0)
+    assert tasks(sessions, code) == [("give_back", "reception")]
+    complete(sessions, code, "give_back", {}, when=T0)
+    assert dossier(sessions, code).status == "rejected"
+    consistent(sessions, code)
+
+
+def test_an_escalation_event_subprocess_runs_beside_the_main_flow(sessions, bundle):
+    name = bundle("event_subprocess_errors")
+    code = submit(sessions, name, {**APP, "case": "hard"}, T0)
+    plain = submit(sessions, name, APP, T0)
+    complete(sessions, code, "check", {}, when=T0)
+    complete(sessions, plain, "check", {}, when=T0)
+    assert sorted(tasks(sessions, code)) == [("advise", "leader"), ("decide", "specialist")]
+    assert tasks(sessions, plain) == [("decide", "specialist")]
+    complete(sessions, code, "advise", {"decision": "approve"}, when=T0)
+    complete(sessions, code, "decide", {"decision": "approve"}, when=T0)
+    complete(sessions, plain, "decide", {"decision": "approve"}, when=T0)
+    for each in (code, plain):
+        assert dossier(sessions, each).status == "done"
+        consistent(sessions, each)
