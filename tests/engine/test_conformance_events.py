@@ -289,3 +289,22 @@ def test_an_escalation_event_subprocess_runs_beside_the_main_flow(sessions, bund
     for each in (code, plain):
         assert dossier(sessions, each).status == "done"
         consistent(sessions, each)
+
+
+def test_an_event_subprocess_inside_a_subprocess_interrupts_only_that_subprocess(sessions, bundle):
+    name = bundle("event_subprocess_nested")
+    slow, quick = submit(sessions, name, APP, T0), submit(sessions, name, APP, T0)
+    assert states(sessions, slow, Timer) == {"slow": "pending"}
+    complete(sessions, quick, "check", {"decision": "approve"}, when=T0)
+    # the subprocess ended: its listening event subprocess ended with it
+    assert states(sessions, quick, Timer) == {"slow": "cancelled"}
+    assert tasks(sessions, quick) == [("hand_back", "reception")]
+    work(sessions, T0 + timedelta(days=2))
+    assert tasks(sessions, slow) == [("take_over", "specialist")]
+    assert states(sessions, slow) == {"check": "cancelled", "take_over": "open"}
+    complete(sessions, slow, "take_over", {"decision": "approve"}, when=T0 + timedelta(days=2))
+    # the process around it goes on
+    for code in (slow, quick):
+        complete(sessions, code, "hand_back", {}, when=T0 + timedelta(days=2))
+        assert dossier(sessions, code).status == "done"
+        consistent(sessions, code)
