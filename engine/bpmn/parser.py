@@ -8,6 +8,14 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CONDITIONAL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TIMER_EVENT_XPATH,
+)
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -23,6 +31,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 
 from .specs import ClockCycleTimer, ClockDateTimer, ClockDurationTimer, QueuedServiceTask
+from .spiff import listen_from_start
 
 
 class UnsafeXml(ValueError):
@@ -73,7 +82,18 @@ class IntermediateCatchEventParser(_ClockTimerMixin, SpiffIntermediateCatchEvent
 
 
 class StartEventParser(_ClockTimerMixin, SpiffStartEventParser):
-    pass
+    """Start events as SpiffWorkflow reads them, plus the error and escalation start
+    events of event subprocesses (which it would read as plain start events, so they
+    would fire at once), each knowing whether it interrupts (`isInterrupting`)."""
+
+    def create_task(self) -> Any:
+        definition = self.get_event_definition([
+            MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH,
+            ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH])
+        task = self._create_task(definition)
+        self.spec.start.connect(task)
+        task.interrupting = self.node.get("isInterrupting", "true").strip().lower() != "false"
+        return task
 
 
 class ProcedureParser(SpiffBpmnParser):
@@ -107,7 +127,10 @@ def parse_spec(bpmn: bytes, filename: str, process_id: str,
     for name, other in sorted((others or {}).items()):
         parser.add_bpmn_xml(parse_xml_safely(other, name), filename=name)
     parser.add_bpmn_xml(root, filename=filename)
-    return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    spec, subprocess_specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    for each in (spec, *subprocess_specs.values()):
+        listen_from_start(each)
+    return spec, subprocess_specs
 
 
 # -- decision tables (DMN) ------------------------------------------------------------

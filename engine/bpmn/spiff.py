@@ -18,6 +18,10 @@ tests/test_spiff_adapter.py, so an upgrade that changes one breaks one named tes
   `subprocesses_from_dict`, `registry.convert`/`registry.restore`,
   `BpmnWorkflow(spec, subprocess_specs, deserializing=True)` and the workflow's `tasks`,
   `task_tree`, `subprocesses` and `bpmn_events` attributes.
+- Event subprocesses: `BpmnStartTask.trigger_specs` (the event subprocesses SpiffWorkflow
+  would start by mutating the process spec when their event comes), `TaskSpec.connect`,
+  a spec's `start`, `end` and `task_specs`: `listen_from_start`; and, per workflow,
+  `Task._add_child` with `triggered` and `TaskSpec._update`: `add_branch`, `refresh`.
 
 The public API the engine uses elsewhere:
 
@@ -51,6 +55,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+from SpiffWorkflow.util.task import TaskState
 
 TIMER_DUE = "event_value"
 TIMER_FIRED = "event_fired"
@@ -78,6 +83,36 @@ def mark_timer_fired(task: Any, slot: str = "") -> None:
 
 def timer_has_fired(task: Any, slot: str = "") -> bool:
     return bool(internal_value(task, TIMER_FIRED + slot, False))
+
+
+def listen_from_start(spec: Any) -> None:
+    """Make every event subprocess of a process spec (just parsed, not yet shared) start
+    listening when the process starts, as SpiffWorkflow does by itself for those with a
+    timer or no trigger. SpiffWorkflow would start the others (message, signal, error,
+    escalation) when their event comes by connecting them to the spec's start, a spec
+    every dossier of the version shares: one dossier's event would then start the event
+    subprocess in every dossier started after it. Listening from the start, each
+    workflow holds its own waiting start event and the spec never changes again."""
+    for name in spec.start.trigger_specs:
+        branch = spec.task_specs[name]
+        spec.start.connect(branch)
+        branch.connect(spec.end)
+    spec.start.trigger_specs = []
+
+
+def add_branch(parent: Any, task_spec: Any) -> Any:
+    """A new task of `task_spec` under `parent`, in this workflow only (its spec is left
+    as it is), brought up to date: another instance of an event subprocess listening."""
+    child = parent._add_child(task_spec, TaskState.FUTURE)
+    child.triggered = True
+    child.task_spec._update(child)
+    return child
+
+
+def refresh(task: Any) -> None:
+    """Have a waiting task look again at whether it may go on (a join whose other
+    branches were cancelled)."""
+    task.task_spec._update(task)
 
 
 class ParkedServiceTask(ServiceTask):

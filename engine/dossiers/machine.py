@@ -20,6 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 from .. import status as st
 from ..audit.events import canonical_json
 from ..bpmn.clock import clock_at
+from ..bpmn.event_subprocesses import run_engine_steps
 from ..bpmn.sandbox import make_script_engine
 from ..bpmn.serializer import dump_state, load_state
 from ..bpmn.specs import (
@@ -180,7 +181,7 @@ class DossierMachine:
             with clock_at(inp.at):
                 self._apply(inp)
                 self.workflow.refresh_timers()
-                self.workflow.do_engine_steps()
+                run_engine_steps(self.workflow)
         except MotcuaError:
             raise
         except Exception as exc:  # whatever broke, this dossier alone fails
@@ -231,7 +232,7 @@ class DossierMachine:
         elif inp.kind == "service_error":
             task = self._task(inp.task_id, inp.element_id, TaskState.STARTED, inp.instance)
             throw_error(task, str(inp.data.get("code", "")), inp.data)
-            self.workflow.do_engine_steps()  # a boundary that caught it cancels the task
+            run_engine_steps(self.workflow)  # a boundary that caught it cancels the task
             if task.state == TaskState.STARTED:
                 raise WorkflowError(
                     f"the service answered with the business error {inp.data.get('code')!r} "
@@ -241,7 +242,7 @@ class DossierMachine:
             kind, name = inp.kind.removesuffix("_received"), str(inp.data.get("name", ""))
             # a timer due before the message arrived went first, though no worker fired it yet
             self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
+            run_engine_steps(self.workflow)
             waiting = [t for t in self._waiting()[3].values() if (kind, name) in awaited_events(t)]
             if inp.task_id:
                 waiting = [t for t in waiting if str(t.id) == inp.task_id] or waiting

@@ -332,6 +332,47 @@ def _check_shapes(d: _Diagram) -> None:
             outgoing.setdefault(flow.get("sourceRef", ""), []).append(flow)
         for node_id, node in container.nodes.items():
             _check_node_shape(d, container, node, outgoing.get(node_id, []))
+            _check_event_place(d, container, node)
+        if _local(container.node) == "transaction":
+            _check_transaction(d, container)
+
+
+def _check_event_place(d: _Diagram, container: _Container, node: etree._Element) -> None:
+    """Events that only mean something in one place: cancel in a transaction, error and
+    escalation start events (and triggers of every start event) in event subprocesses."""
+    tag = _local(node)
+    kinds = {_local(x) for x in _definitions_of(node)}
+    if "cancelEventDefinition" in kinds and tag == "endEvent" and _local(container.node) != "transaction":
+        d.add(node, "a cancel end event belongs inside a transaction only")
+    elif "cancelEventDefinition" in kinds and tag not in ("endEvent", "boundaryEvent"):
+        d.add(node, "a cancel event is an end event inside a transaction or a boundary event on it")
+    if tag != "startEvent":
+        return
+    if _is_event_subprocess(container.node):
+        if not kinds:
+            d.add(node, "the start event of an event subprocess needs a trigger (a timer, message, "
+                        "signal, error or escalation event definition)")
+        elif any(_children(x, "timeCycle") for x in _definitions_of(node)):
+            d.add(node, "a repeating timer (timeCycle) cannot start an event subprocess: use a "
+                        "timeDuration or timeDate, or a timer cycle boundary event on the task")
+    elif kinds & {"errorEventDefinition", "escalationEventDefinition"}:
+        d.add(node, "error and escalation start events belong to event subprocesses "
+                    '(a subProcess with triggeredByEvent="true")')
+
+
+def _check_transaction(d: _Diagram, container: _Container) -> None:
+    """A transaction's cancel end event needs a cancel boundary on the transaction to go
+    on from: without one the dossier would stop there."""
+    cancels = [n for n in container.nodes.values() if _local(n) == "endEvent"
+               and any(_local(x) == "cancelEventDefinition" for x in _definitions_of(n))]
+    outer = d.container_of.get(container.node.get("id", ""))
+    caught = outer is not None and any(
+        _local(n) == "boundaryEvent" and n.get("attachedToRef") == container.node.get("id")
+        and any(_local(x) == "cancelEventDefinition" for x in _definitions_of(n))
+        for n in outer.nodes.values())
+    if cancels and not caught:
+        d.add(cancels[0], "this cancel end event has no cancel boundary event on its transaction "
+                          f"'{container.node.get('id')}' to go on from: add one")
 
 
 def _check_node_shape(d: _Diagram, container: _Container, node: etree._Element,

@@ -116,6 +116,24 @@ CASES = [
      [("<bpmn:cancelEventDefinition />",
        '<bpmn:timerEventDefinition><bpmn:timeDuration>"P2D"</bpmn:timeDuration>'
        "</bpmn:timerEventDefinition>")]),
+    ("cancel_end_outside_transaction", "register_cancel",
+     "a cancel end event belongs inside a transaction only",
+     [('<bpmn:subProcess id="register"', '<bpmn:transaction id="register"'),
+      ("</bpmn:subProcess>", "</bpmn:transaction>")]),
+    ("transaction_without_cancel_boundary", "register_cancel",
+     "this cancel end event has no cancel boundary event on its transaction 'register'",
+     [('<bpmn:sequenceFlow id="f2"',
+       '<bpmn:boundaryEvent id="cancelled" attachedToRef="register"><bpmn:cancelEventDefinition />'
+       '</bpmn:boundaryEvent><bpmn:sequenceFlow id="f_c" sourceRef="cancelled" targetRef="end_c" />'
+       '<bpmn:endEvent id="end_c" /><bpmn:sequenceFlow id="f2"')]),
+    ("event_subprocess_without_trigger", "late",
+     "the start event of an event subprocess needs a trigger",
+     [('<bpmn:startEvent id="late" isInterrupting="false" />',
+       '<bpmn:startEvent id="late" isInterrupting="false"><bpmn:timerEventDefinition>'
+       '<bpmn:timeDuration>"P2D"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent>')]),
+    ("error_start_outside_event_subprocess", "start",
+     "error and escalation start events belong to event subprocesses",
+     [('<bpmn:errorEventDefinition errorRef="err_invalid" />', "")]),
     ("script_without_script", "note", "script task has no script",
      [('<bpmn:scriptTask id="note" name="Ghi nhận" />',
        '<bpmn:scriptTask id="note" name="Ghi nhận"><bpmn:script>noted = True</bpmn:script>'
@@ -298,3 +316,12 @@ def test_the_command_line_lists_every_problem_at_once(db_url, sessions, monkeypa
         assert f"procedure.bpmn [{element}]: " in result.output and reason in result.output, \
             result.output
     assert _versions(sessions) == 0
+
+
+def test_a_repeating_timer_cannot_start_an_event_subprocess():
+    text = (CONFORMANCE / "event_subprocess.bpmn").read_text(encoding="utf-8")
+    assert structure_problems(etree.fromstring(text.encode()), "procedure.bpmn") == []
+    cycle = text.replace('<bpmn:timeDuration>"P2D"</bpmn:timeDuration>',
+                         '<bpmn:timeCycle>"R3/P1D"</bpmn:timeCycle>')
+    [problem] = structure_problems(etree.fromstring(cycle.encode()), "procedure.bpmn")
+    assert problem.element == "late" and "timeCycle" in problem.reason

@@ -9,6 +9,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from packaging.requirements import Requirement
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import workflow as spiff_serializer
@@ -104,6 +105,63 @@ def test_the_state_only_converter_round_trips_without_the_spec(procedure):
     [collect] = restored.get_tasks(state=TaskState.STARTED)
     assert service_request(collect) == {"amount": 20000}
     assert DossierMachine(procedure, restored).digest() == machine.digest()
+
+
+def _event_subprocess_spec():
+    from engine.bpmn.parser import ProcedureParser, parse_spec
+
+    from ..helpers import CONFORMANCE
+
+    bpmn = (CONFORMANCE / "event_subprocess.bpmn").read_bytes()
+    raw = ProcedureParser()
+    raw.add_bpmn_xml(etree.fromstring(bpmn), filename="procedure.bpmn")
+    return raw.get_spec("event_subprocess"), parse_spec(bpmn, "procedure.bpmn", "event_subprocess")
+
+
+def _waiting_starts(workflow):
+    return sorted(t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.WAITING))
+
+
+def test_event_subprocesses_listen_from_the_start_without_touching_the_spec_again():
+    from SpiffWorkflow.bpmn.util.event import BpmnEvent
+    from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+
+    raw, (spec, subprocess_specs) = _event_subprocess_spec()
+    # SpiffWorkflow would start these when their event comes, by changing the spec
+    assert sorted(raw.start.trigger_specs) == ["on_rule", "on_withdrawal"]
+    assert spec.start.trigger_specs == []
+    outputs = [o.name for o in spec.start.outputs]
+    assert outputs == ["start", "on_late", "on_withdrawal", "on_rule"]
+    one, two = (BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE) for _ in "12")
+    for workflow in (one, two):
+        workflow.do_engine_steps()
+        assert _waiting_starts(workflow) == ["late", "rule_changed", "withdrawn"]
+    one.send_event(BpmnEvent(MessageEventDefinition("withdrawal_requested"), payload={}))
+    one.do_engine_steps()
+    assert "confirm" in [t.task_spec.bpmn_id for t in one.get_tasks(state=TaskState.READY)]
+    assert [o.name for o in spec.start.outputs] == outputs
+    assert _waiting_starts(two) == ["late", "rule_changed", "withdrawn"]
+
+
+def test_a_branch_added_to_one_workflow_and_a_join_refreshed():
+    _, (spec, subprocess_specs) = _event_subprocess_spec()
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+    workflow.do_engine_steps()
+    [listener] = [t for t in workflow.get_tasks() if t.task_spec.name == "on_rule"]
+    child = spiff.add_branch(listener.parent, listener.task_spec)
+    assert child.triggered and child.state == TaskState.STARTED
+    assert _waiting_starts(workflow).count("rule_changed") == 2
+    assert [o.name for o in spec.start.outputs].count("on_rule") == 1
+    [review] = workflow.get_tasks(state=TaskState.READY)
+    review.data["decision"] = "approve"
+    review.run()
+    workflow.do_engine_steps()
+    [join] = [t for t in workflow.get_tasks(state=TaskState.WAITING) if t.task_spec is spec.end]
+    for task in [t for t in workflow.get_tasks(state=TaskState.STARTED)
+                 if t.parent.task_spec is spec.start]:
+        task.cancel()
+    spiff.refresh(join)
+    assert join.state == TaskState.READY
 
 
 # -- the state format and the pinned version ----------------------------------------------
