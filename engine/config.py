@@ -73,6 +73,14 @@ def pki_dir() -> Path:
     return Path(os.environ.get("MOTCUA_PKI", instance_dir() / "pki"))
 
 
+def trust_roots() -> list[Path]:
+    """MOTCUA_TRUST_ROOTS: the PEM (or DER) files of the certificate authorities whose
+    signatures are trusted — the national public CA roots go there — separated by the
+    system's path separator (':' on Linux). Unset: none (the local PKI's root is used)."""
+    raw = os.environ.get("MOTCUA_TRUST_ROOTS", "")
+    return [Path(part) for part in raw.split(os.pathsep) if part.strip()]
+
+
 def tsa_url() -> str | None:
     """An RFC 3161 timestamp authority; unset, the local PKI's TSA signs in-process."""
     return os.environ.get("MOTCUA_TSA_URL") or None

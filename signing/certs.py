@@ -134,6 +134,15 @@ def read_cert(path: Path) -> x509.Certificate:
     return x509.load_der_x509_certificate(data)
 
 
+def read_certs(path: Path) -> list[x509.Certificate]:
+    """Every certificate of a PEM file (a bundle of CA roots may hold many) or the one
+    of a DER file."""
+    data = path.read_bytes()
+    if data.lstrip().startswith(b"-----BEGIN"):
+        return x509.load_pem_x509_certificates(data)
+    return [x509.load_der_x509_certificate(data)]
+
+
 def key_pem(key: PrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,

@@ -15,7 +15,7 @@ from cryptography import x509
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 
-from .certs import read_cert, to_asn1
+from .certs import read_cert, read_certs, to_asn1
 
 
 @dataclass(frozen=True)
@@ -31,19 +31,22 @@ class TrustSettings:
     crls: tuple[bytes, ...] = ()
     ocsps: tuple[bytes, ...] = ()
     allow_fetching: bool = False
+    # "hard-fail": missing revocation data fails a path; "soft-fail": only data saying
+    # "revoked" does (for checks that must answer offline and say what they could not check)
+    revocation_mode: str = "hard-fail"
 
     def validation_context(
         self,
         *,
         moment: datetime | None = None,
-        revocation_mode: str = "hard-fail",
+        revocation_mode: str | None = None,
         retroactive_revinfo: bool = False,
         dss: DocumentSecurityStore | None = None,
     ) -> ValidationContext:
         """A fresh pyHanko/certvalidator `ValidationContext` for these settings.
 
-        'hard-fail' fails a path when revocation data says revoked, or is missing
-        for a certificate that names where to find it. `moment` validates at a past
+        'hard-fail' (the default `revocation_mode`) fails a path when revocation data says
+        revoked, or is missing for a certificate that names where to find it. `moment` validates at a past
         time (None: now); `retroactive_revinfo` then accepts CRLs and OCSP responses
         issued after that time. `dss` adds what a PDF's document security store holds."""
         kwargs: dict[str, Any] = {
@@ -52,7 +55,7 @@ class TrustSettings:
             "crls": list(self.crls),
             "ocsps": list(self.ocsps),
             "allow_fetching": self.allow_fetching,
-            "revocation_mode": revocation_mode,
+            "revocation_mode": revocation_mode or self.revocation_mode,
             "retroactive_revinfo": retroactive_revinfo,
             "moment": moment,
         }
@@ -87,9 +90,9 @@ def trust_from_files(
     allow_fetching: bool = False,
 ) -> TrustSettings:
     """Trust settings from certificate files (PEM or DER) and DER CRL files — for a
-    trust root that is not the local development PKI."""
+    trust root that is not the local development PKI. A PEM file of roots may hold many."""
     return TrustSettings(
-        roots=tuple(read_cert(Path(p)) for p in roots),
+        roots=tuple(cert for p in roots for cert in read_certs(Path(p))),
         intermediates=tuple(read_cert(Path(p)) for p in intermediates),
         crls=tuple(Path(p).read_bytes() for p in crls),
         allow_fetching=allow_fetching,

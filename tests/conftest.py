@@ -71,6 +71,14 @@ def signing_pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def signed_samples(signing_pki: Path) -> dict[str, bytes]:
+    """PDFs as businesses sign and send them in (tests/signed_samples.py), made once."""
+    from .signed_samples import make_samples
+
+    return make_samples(signing_pki)
+
+
 @pytest.fixture(autouse=True)
 def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signing_pki: Path) -> Path:
     """Every test gets its own instance folder (blobs, mail) and the session's PKI."""

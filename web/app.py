@@ -22,7 +22,7 @@ from engine.models.base import ID_MAX
 from engine.outbox.outbox import record_failure
 from signing.services import pki_wsgi_app
 
-from . import formats, i18n, unit_of_work
+from . import formats, i18n, signed_uploads, unit_of_work
 from .extensions import babel, csrf, limiter, login_manager
 from .identity import load_session_user
 from .nul_characters import refuse_nul_in_forms
@@ -121,6 +121,7 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     app.jinja_env.filters.update(formats.FILTERS)
+    app.jinja_env.filters.update(signed_uploads.FILTERS)
 
     login_manager.user_loader(load_session_user)
 

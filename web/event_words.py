@@ -284,6 +284,16 @@ def _apology(event: Event, reading: Reading) -> Told:
                         new=_day(p.get("to")), reason=p.get("reason")))
 
 
+def _paper_copy(event: Event, reading: Reading) -> Told:
+    p = event.payload
+    text = gettext("In %(n)s bản giấy của văn bản kết quả số %(number)s cho %(who)s",
+                   n=p.get("copies"), number=p.get("document_number") or "—",
+                   who=p.get("recipient"))
+    if p.get("fee_total"):
+        text += gettext(" (phí %(amount)s)", amount=vn_money(p["fee_total"]))
+    return Told(text)
+
+
 def _marked_late(event: Event, reading: Reading) -> Told:
     return Told(gettext("Đánh dấu hồ sơ sẽ trễ hạn. Lý do: %(reason)s",
                         reason=event.payload.get("reason")))
@@ -423,6 +433,7 @@ WORDS: dict[str, tuple[Words | None, Words | None]] = {
     E.LATE_PAYMENT_REFUNDED: (_late_refunded, _late_refunded_for_applicant),
     E.REFUND_HANDED_BACK: (_refund_handed_back, None),
     E.APOLOGY_ISSUED: (_apology, None),
+    E.PAPER_COPY_PRINTED: (_paper_copy, None),
     E.MARKED_LATE: (_marked_late, None),
     E.NOTICE_SENT: (_notice_sent, None),
     E.SHIPMENT_DELIVERED: (_shipment_delivered, _shipment_delivered_for_applicant),

@@ -19,6 +19,7 @@ from engine.procedures.bundle import Procedure
 
 from .citizen.procedure_info import Document, documents
 from .form_errors import field_messages
+from .signed_uploads import signed_documents, unsigned_required
 
 
 @dataclass
@@ -57,6 +58,9 @@ def submission_problems(procedure: Procedure, data: dict[str, Any],
                               lang))
     for doc in missing_documents(documents(procedure.settings, lang), attachments):
         found.documents[doc.code] = [gettext("Chưa đính kèm giấy tờ bắt buộc này.")]
+    for code in unsigned_required(signed_documents(procedure.settings), attachments):
+        found.documents.setdefault(code, []).append(
+            gettext("Giấy tờ này phải là tệp PDF có chữ ký số hợp lệ."))
     return found
 
 

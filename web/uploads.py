@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 import filetype
 import pillow_heif
@@ -15,6 +16,8 @@ from werkzeug.datastructures import FileStorage
 from engine.dossiers import drafts
 from engine.errors import InvalidInput
 from engine.models import Attachment
+
+from .signed_uploads import check_signatures, refusal
 
 MAX_BYTES = 10 * 1024 * 1024
 # Phone photos are as good as scans: PDF, JPEG and PNG are all accepted, whatever the
@@ -32,6 +35,7 @@ class Upload:
     data: bytes
     media_type: str
     filename: str
+    signature_check: dict[str, Any] | None = None  # a PDF's (signed_uploads.check_signatures)
 
 
 @dataclass(frozen=True)
@@ -74,10 +78,13 @@ def _as_jpeg(data: bytes, name: str, field: str) -> bytes:
     return out.getvalue()
 
 
-def check_upload(upload: FileStorage, field: str, max_bytes: int = MAX_BYTES) -> CheckedUpload:
+def check_upload(upload: FileStorage, field: str, max_bytes: int = MAX_BYTES, *,
+                 signed_required: bool = False) -> CheckedUpload:
     """The upload judged by its content: a PDF, JPEG or PNG is kept whatever its name says
     (under a name with the right suffix); a HEIC/HEIF photo is converted to a JPEG and
-    kept beside it; anything else is refused with InvalidInput saying what is wrong."""
+    kept beside it; anything else is refused with InvalidInput saying what is wrong.
+    A PDF's signatures are checked and the verdict kept with it; with `signed_required`
+    (the document must be signed) only a PDF with a good signature is taken."""
     name = PurePath(upload.filename or "").name or "tep"
     data = upload.read(max_bytes + 1)
     if not data:
@@ -87,6 +94,13 @@ def check_upload(upload: FileStorage, field: str, max_bytes: int = MAX_BYTES) ->
             f"Tệp “{name}” lớn hơn {max_bytes // (1024 * 1024)} MB."]})
     kind = filetype.guess(data)
     media = kind.mime if kind else None
+    if media == "application/pdf":
+        verdict = check_signatures(data)
+        if signed_required and not verdict.valid:
+            raise InvalidInput("signature required", {field: [refusal(verdict, name)]})
+        return CheckedUpload(Upload(data, media, _named_for(name, media), verdict.as_dict()))
+    if signed_required:
+        raise InvalidInput("signature required", {field: [refusal(None, name)]})
     if media in ALLOWED:
         return CheckedUpload(Upload(data, media, _named_for(name, media)))
     if media in PHONE_PHOTOS or pillow_heif.is_supported(data):
@@ -106,13 +120,14 @@ def read_upload(upload: FileStorage, field: str, max_bytes: int = MAX_BYTES) -> 
 
 def store_upload(session: Session, upload: FileStorage, *, field: str, document_code: str,
                  uploaded_by: str, draft_id: int | None = None, dossier_id: int | None = None,
-                 purpose: str = "application") -> Attachment:
+                 purpose: str = "application", signed_required: bool = False) -> Attachment:
     """Check the file by its content (check_upload) and attach it to the draft or dossier;
     a converted photo's original is attached right after it, for the same document.
     Returns the attachment the dossier shows; InvalidInput under `field` when the file
     is refused, and nothing stored."""
     stored = [drafts.add_attachment(session, uploaded_by=uploaded_by, document_code=document_code,
                                     filename=f.filename, media_type=f.media_type, data=f.data,
-                                    draft_id=draft_id, dossier_id=dossier_id, purpose=purpose)
-              for f in check_upload(upload, field).kept()]
+                                    draft_id=draft_id, dossier_id=dossier_id, purpose=purpose,
+                                    signature_check=f.signature_check)
+              for f in check_upload(upload, field, signed_required=signed_required).kept()]
     return stored[0]

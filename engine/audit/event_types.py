@@ -64,6 +64,9 @@ class EventType(StrEnum):
     """{mark, reason, appointment: ISO date}"""
     APOLOGY_ISSUED = "apology_issued"
     """{slip: its number, reason, from, to: ISO dates, officer, officer_name, job_id}"""
+    PAPER_COPY_PRINTED = "paper_copy_printed"
+    """{paper_copy, document_sha256, document_number, copies, recipient, fee_per_copy,
+    fee_total}: official paper copies of the signed result printed at the desk"""
 
     # -- jobs and incidents -------------------------------------------------------------
     JOB_WAITING = "job_waiting"

@@ -43,12 +43,14 @@ def save_draft(session: Session, owner: str, procedure_code: str, data: dict[str
 
 def add_attachment(session: Session, *, uploaded_by: str, document_code: str, filename: str,
                    media_type: str, data: bytes, draft_id: int | None = None,
-                   dossier_id: int | None = None, purpose: str = "application") -> Attachment:
-    """Store the bytes by sha256 and record who attached what to which draft or dossier."""
+                   dossier_id: int | None = None, purpose: str = "application",
+                   signature_check: dict[str, Any] | None = None) -> Attachment:
+    """Store the bytes by sha256 and record who attached what to which draft or dossier,
+    with the verdict on its signatures when it is a PDF that was checked."""
     attachment = Attachment(
         draft_id=draft_id, dossier_id=dossier_id, document_code=document_code, purpose=purpose,
         filename=filename[:255], media_type=media_type, size=len(data), sha256=blobs.put(data),
-        uploaded_by=uploaded_by, uploaded_at=utcnow())
+        uploaded_by=uploaded_by, uploaded_at=utcnow(), signature_check=signature_check)
     session.add(attachment)
     session.flush()
     return attachment

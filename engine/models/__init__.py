@@ -11,6 +11,7 @@ from .duty_lease import DutyLease
 from .event import Event
 from .job import Incident, Job, JobKind, Timer
 from .message import Message, MessageWait
+from .paper_copy import PaperCopy
 from .payment import Payment, PaymentNotice, Refund
 from .procedure import Procedure, ProcedureVersion
 from .register import RegisterCounter, RegisterEntry
@@ -27,5 +28,5 @@ __all__ = [
     "ApologySlip", "LateMark", "SlaReminder",
     "Payment", "PaymentNotice", "Refund",
     "RegisterCounter", "RegisterEntry", "AuditSeal", "SealLeaf", "AccountEvent",
-    "Message", "MessageWait", "DutyLease",
+    "Message", "MessageWait", "DutyLease", "PaperCopy",
 ]

@@ -25,6 +25,9 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(128))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # a PDF's signatures as checked on upload (signing.signed_files.FileVerdict.as_dict);
+    # None for an image, or a file stored before files were checked
+    signature_check: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class Draft(Base):

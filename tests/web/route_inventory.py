@@ -26,7 +26,8 @@ Seeded values that fill URL parameters and form fields (see the test's seed):
   draft_attachment (a file of draft),
   delegation (lanhdao's), token (one of the applicant's API tokens), victim (an account
   the admin routes act on), login_name and login_password (an account to sign in as),
-  procedure, slip, apology, language, filename, mail, index
+  procedure, slip, apology, language, filename, mail, index, paper_copy (one print of done's
+  signed result)
 
 Kinds: "page" — HTML; an anonymous caller is sent to /login. "api" — bearer token;
 no token is a 401. "demo" — served only in demo mode: every caller gets 404 here.
@@ -147,6 +148,9 @@ ROUTES: dict[str, Route] = {
     "officer.document": page("GET", SEE_DONE, code="done", sha256="document"),
     "officer.document_check": page("GET", SEE_DONE, code="done", sha256="document"),
     "officer.slip": page("GET", SEE_DONE, code="done", kind="slip"),
+    "officer.paper_copy": page("GET,POST", {"reception"}, code="done"),
+    "officer.paper_copy_record": page("GET", {"reception"}, code="done", copy_id="paper_copy"),
+    "officer.paper_copy_pdf": page("GET", {"reception"}, code="done", copy_id="paper_copy"),
     "officer.audit": page("GET", OVERSEERS, code="done"),
     "officer.audit_log": page("GET", OVERSEERS, code="done"),
     "officer.apology_form": page("GET", SEE_REVIEW, code="review"),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from engine.accounts import accounts
 from engine.db import transaction
-from engine.dossiers import runner
+from engine.dossiers import paper_copies, runner
 from engine.dossiers.apology import earliest_new_appointment, issue_apology
 from engine.dossiers.drafts import add_attachment, save_draft
 from engine.dossiers.officers import delegate
@@ -80,6 +80,10 @@ def seed(sessions) -> dict[str, Any]:
             media_type="image/png", data=PNG, dossier_id=done.id).id
         # the last signed version, the agency's, is what the applicant receives
         values["document"] = [d for d in dossier_documents(s, done.id) if d.kind == "signed"][-1].sha256
+        values["paper_copy"] = paper_copies.record(
+            s, done.id, document_sha256=values["document"], document_number=None, copies=1,
+            recipient="Trần Đức Hưng", fee_each=3000, printed_by="tiepnhan",
+            printed_by_name="Nguyễn Thị Hoa").id
         values["payment"] = s.scalar(select(Payment.reference).where(Payment.dossier_id == done.id))
         values["shipment"] = s.scalar(select(Shipment.id).where(Shipment.dossier_id == done.id))
         refund = s.scalar(select(Refund).join(Payment, Payment.id == Refund.payment_id).where(

@@ -17,6 +17,7 @@ from engine.procedures import procedures
 from ..i18n import select_locale
 from ..identity import Actor, db
 from ..nul_characters import refuse_nul
+from ..signed_uploads import signed_documents
 from ..submission import draft_problems, my_draft
 from ..uploads import store_upload
 from . import bp
@@ -122,7 +123,8 @@ def upload_attachment(draft_id: int):
         raise InvalidInput(gettext("Yêu cầu tải tệp lên không hợp lệ."), errors)
     assert upload is not None
     attachment = store_upload(db(), upload, field="file", document_code=code,
-                              uploaded_by=owner, draft_id=draft.id)
+                              uploaded_by=owner, draft_id=draft.id,
+                              signed_required=code in signed_documents(version.settings))
     body = attachment_json(attachment)
     return body, 201
 

@@ -208,6 +208,14 @@ SCHEMAS: dict[str, Any] = {
             "size": {"type": "integer", "minimum": 1},
             "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "uploaded_at": _date_time,
+            "signatures": {
+                "type": ["object", "null"],
+                "description": "A PDF's signatures as checked on upload (null for an image): "
+                "`reasons` of the file (e.g. `unsigned`), and per signature `signer`, "
+                "`organisation`, `signed_at`, `intact`, `trusted` (chains to a configured "
+                "root), `pades`, `revocation_checked` and `reasons` (codes such as "
+                "`modified`, `untrusted`, `not_pades`, `revoked`).",
+            },
         },
     },
     "UploadAttachment": {
@@ -217,8 +225,8 @@ SCHEMAS: dict[str, Any] = {
                          "codes (`documents` of GET /api/v1/procedures)."},
             "file": {"type": "string", "format": "binary", "contentMediaType":
                      "application/octet-stream", "description": "PDF, JPEG or PNG, by its "
-                     "content, at most 10 MB; a file name whose extension contradicts the "
-                     "content is refused."},
+                     "content, at most 10 MB. A document the procedure marks `signed` takes only a "
+                     "PDF with a good PAdES signature; otherwise 400 says why."},
         },
     },
     "Draft": {

@@ -21,6 +21,7 @@ from ..form_errors import summary
 from ..i18n import select_locale
 from ..identity import db, require_role
 from ..schema_form import fields, flat_values, parse
+from ..signed_uploads import signed_documents
 from ..submission import Incomplete, my_draft, submission_problems, submit_draft
 from ..unit_of_work import attempt
 from .blueprint import bp
@@ -119,7 +120,8 @@ def apply(code: str) -> Response | tuple[str, int]:
     else:
         data = parse(schema, request.form)
         draft = drafts.save_draft(s, me, code, data, "online", draft.id if draft else None)
-        errors = store_uploads(s, request.files, [d.code for d in docs], draft_id=draft.id)
+        errors = store_uploads(s, request.files, [d.code for d in docs], draft_id=draft.id,
+                               signed=signed_documents(procedure.settings))
         removed = request.form.getlist("xoa_tep", type=int)
         for attachment_id in removed:
             _remove_attachment(draft, attachment_id)

@@ -30,9 +30,11 @@ def upload_field(document_code: str) -> str:
 
 def store_uploads(session: Session, files: MultiDict, document_codes: list[str], *,
                   draft_id: int | None = None, dossier_id: int | None = None,
-                  purpose: str = "application") -> dict[str, list[str]]:
+                  purpose: str = "application",
+                  signed: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """Store every acceptable file; return the refusals keyed by upload field.
-    A refused file does not stop the others."""
+    A refused file does not stop the others. Documents in `signed` take only a PDF
+    with a good signature."""
     errors: dict[str, list[str]] = {}
     for code in document_codes:
         field = upload_field(code)
@@ -43,7 +45,8 @@ def store_uploads(session: Session, files: MultiDict, document_codes: list[str],
                 with attempt():
                     store_upload(session, upload, field=field, document_code=code,
                                  uploaded_by=current_user.username, draft_id=draft_id,
-                                 dossier_id=dossier_id, purpose=purpose)
+                                 dossier_id=dossier_id, purpose=purpose,
+                                 signed_required=code in signed)
             except InvalidInput as refused:
                 for key, reasons in refused.errors.items():
                     errors.setdefault(key, []).extend(reasons)

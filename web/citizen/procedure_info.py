@@ -22,6 +22,7 @@ class Document:
     code: str
     name: str
     required: bool
+    signed: bool = False  # only a PDF with a good digital signature is taken
 
 
 @dataclass
@@ -58,8 +59,8 @@ def level_name(level: str) -> str:
 
 
 def documents(settings: dict[str, Any], lang: str) -> list[Document]:
-    return [Document(str(d["code"]), _by_lang(d, "name", lang), bool(d.get("required")))
-            for d in settings.get("documents", [])]
+    return [Document(str(d["code"]), _by_lang(d, "name", lang), bool(d.get("required")),
+                     bool(d.get("signed"))) for d in settings.get("documents", [])]
 
 
 def _unit_label(start_form: dict[str, Any], field_name: str, lang: str) -> str:

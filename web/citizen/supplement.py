@@ -17,6 +17,7 @@ from ..form_errors import field_messages, summary
 from ..i18n import select_locale
 from ..identity import db, require_role
 from ..schema_form import flat_values, parse
+from ..signed_uploads import signed_documents
 from .blueprint import bp
 from .dossiers import render_dossier
 from .files import store_uploads, upload_field
@@ -40,7 +41,8 @@ def supplement(code: str) -> Response | tuple[str, int]:
     form = supplement_form(s, dossier, task, lang)
     data = parse(procedure.forms[task.form], request.form) if task.form else {}
     errors = store_uploads(s, request.files, [d.code for d in form.documents],
-                           dossier_id=dossier.id, purpose="supplement")
+                           dossier_id=dossier.id, purpose="supplement",
+                           signed=signed_documents(procedure.settings))
     if task.form:
         for key, reasons in field_messages(procedure.form_validator(task.form), data, lang).items():
             errors.setdefault(key, []).extend(reasons)

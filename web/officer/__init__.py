@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
         document_pages,
         dossier_pages,
         inbox_page,
+        paper_copy_pages,
         register_pages,
         slip_pages,
         task_pages,

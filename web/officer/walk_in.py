@@ -20,7 +20,7 @@ from ..form_errors import field_messages, refusal_messages
 from ..i18n import select_locale
 from ..identity import db, require_role
 from ..unit_of_work import attempt
-from ..uploads import check_upload
+from ..uploads import Upload, check_upload
 from . import bp
 from .procedure_info import localized
 
@@ -87,15 +87,15 @@ def walk_in(procedure_code: str) -> Response | tuple[str, int]:
     data = schema_form.parse(procedure.forms[start_form], request.form)
     lang, validator = select_locale(), procedure.form_validator(start_form)
     errors = field_messages(validator, data, lang)
-    files: list[tuple[str, bytes, str, str]] = []
+    files: list[tuple[str, Upload]] = []
     for document in procedure.settings.get("documents", []):
         name = f"doc.{document['code']}"
         for upload in request.files.getlist(name):
             if not upload.filename:
                 continue
             try:  # a converted photo's original is kept beside it, as on the citizens' form
-                files.extend((document["code"], kept.data, kept.media_type, kept.filename)
-                             for kept in check_upload(upload, name).kept())
+                checked = check_upload(upload, name, signed_required=bool(document.get("signed")))
+                files.extend((document["code"], kept) for kept in checked.kept())
             except InvalidInput as refused:
                 for key, reasons in refused.errors.items():
                     errors.setdefault(key, []).extend(reasons)
@@ -105,9 +105,10 @@ def walk_in(procedure_code: str) -> Response | tuple[str, int]:
     try:
         with attempt():  # a refused application leaves no draft behind
             draft = save_draft(s, who, procedure_code, data, channel="counter")
-            for code, content, media_type, filename in files:
-                add_attachment(s, uploaded_by=who, document_code=code, filename=filename,
-                               media_type=media_type, data=content, draft_id=draft.id)
+            for code, kept in files:
+                add_attachment(s, uploaded_by=who, document_code=code, filename=kept.filename,
+                               media_type=kept.media_type, data=kept.data, draft_id=draft.id,
+                               signature_check=kept.signature_check)
             dossier = submit_draft(s, draft.id, who, actor=who, applicant_user=None)
     except InvalidInput as invalid:
         return _form_page(procedure, schema_form.flat_values(data),
