@@ -25,6 +25,9 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(128))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # attached from the applicant's document store: what the item was and, for an issued
+    # result, the check made at attach time (engine.documents.store.reuse)
+    reused: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 class Draft(Base):

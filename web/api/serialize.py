@@ -70,4 +70,5 @@ def attachment_json(attachment: Attachment) -> dict[str, Any]:
         "filename": attachment.filename, "media_type": attachment.media_type,
         "size": attachment.size, "sha256": attachment.sha256,
         "uploaded_at": _iso(attachment.uploaded_at),
+        "reused": attachment.reused,
     }
