@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +167,52 @@ def bpmn_bundle(folder: Path, name: str, extra_toml: str = "", source: Path | No
         f'{extra_toml}\n[fees]\nonline = 0\ncounter = 0\npostal = 0\n\n[lanes]\n{lanes}\n',
         encoding="utf-8")
     return bundle
+
+
+@cache  # the session's PKI: one signature per agency serves every test
+def signed_by_agency(agency: str) -> tuple[bytes, str]:
+    """(a one-page PDF signed with the agency's organisation key, that certificate's
+    fingerprint): a real signature made in a fraction of the time a rendered and twice
+    signed result takes, for tests about what happens to an issued result afterwards."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
+
+    from connectors import organisation_keys
+    from signing import sign_pdf
+    from signing.certs import fingerprint
+    from signing.keys import signer_certificate
+
+    writer = PdfFileWriter()
+    writer.insert_page(PageObject(writer.add_object(generic.StreamObject(stream_data=b"")),
+                                  (0, 0, 595, 842)))
+    out = BytesIO()
+    writer.write(out)
+    with organisation_keys.open_signer(agency) as signer:
+        signed = sign_pdf(out.getvalue(), signer, level="B-B", field="CoQuan", visible=False)
+        return signed.pdf, fingerprint(signer_certificate(signer))
+
+
+def issued_result(session: Session, owner: str, dossier_code: str | None = None,
+                  pdf: bytes | None = None, fingerprint: str | None = None,
+                  kind: str = "giay_xac_nhan_tinh_trang_hon_nhan",
+                  agency_name: str = "Ủy ban nhân dân phường Hoàn Kiếm") -> Any:
+    """An issued result's record in `owner`'s document store, made directly (no workflow):
+    by default a real signature of UBND-PHK's organisation key (marital_status's agency)."""
+    from engine.documents import blobs, store
+    from engine.models import StoredDocument, utcnow
+
+    if pdf is None:
+        pdf, fingerprint = signed_by_agency("UBND-PHK")
+    dossier_id = session.scalar(select(Dossier.id).where(Dossier.code == dossier_code)) \
+        if dossier_code else None
+    item = StoredDocument(
+        owner=owner, origin=store.ISSUED, kind=kind, name=f"{dossier_code or 'ket-qua'}-ket-qua.pdf",
+        media_type="application/pdf", size=len(pdf), sha256=blobs.put(pdf),
+        dossier_id=dossier_id, number="07/XNTTHN", added_at=utcnow(),
+        signature={"signer_fingerprint": fingerprint, "signer_name": "UBND",
+                   "signed_at": utcnow().isoformat(), "agency": agency_name})
+    session.add(item)
+    session.flush()
+    return item

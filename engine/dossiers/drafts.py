@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..documents import blobs
+from ..documents import blobs, store
 from ..errors import Conflict, NotFound
 from ..models import Attachment, Dossier, Draft, utcnow
 from . import runner
@@ -82,4 +82,5 @@ def submit_draft(session: Session, draft_id: int, owner: str, *, actor: str | No
     for attachment in attachments_of(session, draft_id=draft.id):
         attachment.dossier_id = dossier.id
     session.flush()
+    store.keep_uploads(session, dossier, dossier.procedure_version.settings)
     return dossier

@@ -21,6 +21,7 @@ from ..bpmn.serializer import SERIALIZER_VERSION
 from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.calendar_store import load_calendar
 from ..deadlines.overdue import check_slip_before_task
+from ..documents import store
 from ..errors import Conflict, InvalidInput, MotcuaError, NotFound, WorkflowError
 from ..models import Dossier, HumanTask, Job, JobKind, MessageWait, Timer, utcnow
 from ..procedures import forms
@@ -205,6 +206,8 @@ def _service_input(session: Session, job: Job, kind: str, data: dict[str, Any],
                {"element_id": job.element_id, "task_id": job.workflow_task_id,
                 "operator": job.operator, "job_id": job.id, "attempt": job.attempts,
                 "data": data})
+    if job.operator == "result.deliver" and kind == "service_completed" and data.get("available"):
+        store.keep_issued(session, dossier, procedure.settings, data.get("documents") or [])
     return dossier
 
 

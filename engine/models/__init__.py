@@ -6,6 +6,7 @@ from .attachment import Attachment, Draft, Rating
 from .base import Base, utcnow
 from .calendar_day import CalendarDay
 from .delivery import DemoMail, DemoPortalReceipt, PortalUpdate, SentMessage, Shipment
+from .document_store import StoredDocument
 from .dossier import Dossier, DossierCodeCounter
 from .duty_lease import DutyLease
 from .event import Event
@@ -28,5 +29,5 @@ __all__ = [
     "ApologySlip", "LateMark", "SlaReminder",
     "Payment", "PaymentNotice", "Refund",
     "RegisterCounter", "RegisterEntry", "AuditSeal", "SealLeaf", "AccountEvent",
-    "Message", "MessageWait", "DutyLease", "PaperCopy",
+    "Message", "MessageWait", "DutyLease", "PaperCopy", "StoredDocument",
 ]

@@ -28,6 +28,9 @@ class Attachment(Base):
     # a PDF's signatures as checked on upload (signing.signed_files.FileVerdict.as_dict);
     # None for an image, or a file stored before files were checked
     signature_check: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    # attached from the applicant's document store: what the item was and, for an issued
+    # result, the check made at attach time (engine.documents.store.reuse)
+    reused: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 class Draft(Base):

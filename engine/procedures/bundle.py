@@ -41,6 +41,7 @@ MAX_FILE_BYTES = 2_000_000
 # written at deploy: the exact version of each shared sub-procedure the version calls
 LOCK_FILE = "subprocedures.lock.json"
 DATA_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
+KIND_KEY = re.compile(r"[a-z][a-z0-9_]{1,63}")
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,7 @@ def _check_settings(bundle: Bundle, problems: list[BundleProblem]) -> dict[str, 
         problems.append(BundleProblem(TOML_FILE, "fees.per_unit needs 'field' and whole 'amount'"))
     if "numbering" in settings:
         problems.extend(BundleProblem(TOML_FILE, text) for text in numbering_problems(settings["numbering"]))
+    problems.extend(BundleProblem(TOML_FILE, text) for text in _kind_problems(settings))
     lanes = settings.get("lanes")
     if not isinstance(lanes, dict) or not lanes:
         problems.append(BundleProblem(TOML_FILE, "[lanes] must map each lane id to a role"))
@@ -259,6 +261,17 @@ def _check_settings(bundle: Bundle, problems: list[BundleProblem]) -> dict[str, 
                     "department (a dotted path such as 'department' or 'routing.department'), "
                     "instead of a fixed department", lane_id))
     return settings
+
+
+def _kind_problems(settings: dict[str, Any]) -> list[str]:
+    """Document kind keys (`result_kind`, `kind` of a document) say which stored document
+    fits where: lower-case ASCII words joined by '_', such as 'giay_khai_sinh'."""
+    found = [("result_kind", settings.get("result_kind"))]
+    found += [(f"documents[{i}].kind", d.get("kind"))
+              for i, d in enumerate(settings.get("documents", [])) if isinstance(d, dict)]
+    return [f"{where} must be a document kind key such as 'giay_khai_sinh' (a-z, 0-9 and _)"
+            for where, value in found
+            if value is not None and not (isinstance(value, str) and KIND_KEY.fullmatch(value))]
 
 
 def _check_forms(bundle: Bundle, problems: list[BundleProblem]) -> dict[str, dict[str, Any]]:

@@ -24,6 +24,8 @@ Seeded values that fill URL parameters and form fields (see the test's seed):
   review_task, supplement_task, attachment (of done), document (done's signed result),
   payment, refund (references), refund_id, shipment, draft, spare_draft (the applicant's),
   draft_attachment (a file of draft),
+  store_item (the applicant's issued result, done's, in their document store),
+  stored_upload, spare_upload (files in the applicant's store, to remove),
   delegation (lanhdao's), token (one of the applicant's API tokens), victim (an account
   the admin routes act on), login_name and login_password (an account to sign in as),
   procedure, slip, apology, language, filename, mail, index, paper_copy (one print of done's
@@ -130,6 +132,9 @@ ROUTES: dict[str, Route] = {
     "citizen.submit": page("POST", {"applicant"}, hides=True, draft_id="draft"),
     "citizen.dossier_submitted": page("GET", {"applicant"}, hides=True, draft_id="draft"),
     "citizen.delete_draft": page("POST", {"applicant"}, hides=True, draft_id="spare_draft"),
+    "citizen.document_store": page("GET", CITIZENS),  # each their own
+    "citizen.stored_file": page("GET", {"applicant"}, hides=True, item_id="store_item"),
+    "citizen.remove_stored": page("POST", {"applicant"}, hides=True, item_id="stored_upload"),
     "payments.pay": page("POST", {"applicant"}, hides=True, code="done"),
     "payments.receipt": page("GET", SEE_DONE | {"applicant"}, hides=True, reference="payment"),
     "payments.refund_receipt": page("GET", SEE_REFUSED | OVERSEERS | {"applicant"}, hides=True,
@@ -214,4 +219,7 @@ ROUTES: dict[str, Route] = {
     "api.upload_attachment": api("POST", {"applicant"}, hides=True, draft_id="draft"),
     "api.delete_attachment": api("DELETE", {"applicant"}, hides=True, draft_id="draft",
                                  attachment_id="draft_attachment"),
+    "api.attach_stored": api("POST", {"applicant"}, hides=True, draft_id="draft"),
+    "api.list_store": api("GET", CITIZENS),  # each their own
+    "api.remove_stored": api("DELETE", {"applicant"}, hides=True, item_id="spare_upload"),
 }

@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from engine.accounts import accounts
 from engine.db import transaction
+from engine.documents import blobs, store
 from engine.dossiers import paper_copies, runner
 from engine.dossiers.apology import earliest_new_appointment, issue_apology
 from engine.dossiers.drafts import add_attachment, save_draft
 from engine.dossiers.officers import delegate
-from engine.models import Dossier, HumanTask, Payment, Refund, Shipment, utcnow
+from engine.models import Dossier, HumanTask, Payment, Refund, Shipment, StoredDocument, utcnow
 from engine.procedures import procedures
 from engine.scenario.scenario import all_scenarios, drive
 from web.access import today
@@ -101,6 +102,15 @@ def seed(sessions) -> dict[str, Any]:
         values["draft_attachment"] = add_attachment(
             s, uploaded_by="congdan", document_code="to_khai", filename="to khai.png",
             media_type="image/png", data=PNG, draft_id=values["draft"]).id
+        values["store_item"] = store.items(s, "congdan")[0].id
+        # two files (one row per owner, origin and sha256)
+        for key, data in (("stored_upload", PNG), ("spare_upload", PNG + b"\0")):
+            item = StoredDocument(owner="congdan", origin=store.UPLOADED, name=f"{key}.png",
+                                  media_type="image/png", size=len(data), sha256=blobs.put(data),
+                                  kind="giay_to_nhan_than", added_at=utcnow())
+            s.add(item)
+            s.flush()
+            values[key] = item.id
         values["delegation"] = delegate(s, "lanhdao", "pholanhdao", today(),
                                         today() + timedelta(days=3), "nghỉ phép").id
         token, _ = accounts.create_api_token(s, accounts.find_user(s, "congdan"), "để thu hồi")

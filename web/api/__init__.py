@@ -10,7 +10,7 @@ from ..extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import auth, dossiers, drafts, messages, openapi, procedures, tasks  # noqa: E402,F401  (routes, hooks)
+from . import auth, dossiers, drafts, messages, openapi, procedures, store, tasks  # noqa: E402,F401  (routes, hooks)
 
 
 def register(app: Flask) -> None:

@@ -55,7 +55,7 @@ def application_fields(body: dict[str, Any], *, procedure_required: bool
 
 
 
-def _open(draft: Draft) -> Draft:
+def open_draft(draft: Draft) -> Draft:
     if draft.dossier_id is not None:
         raise Conflict(gettext("Bản nháp này đã được nộp thành hồ sơ; không sửa được nữa."),
                        draft=draft.id)
@@ -96,7 +96,7 @@ def update_draft(draft_id: int) -> dict[str, Any]:
     owner = applicant(api_actor())
     body = json_body()
     _, channel, application = application_fields(body, procedure_required=False)
-    draft = _open(my_draft(db(), draft_id, owner))
+    draft = open_draft(my_draft(db(), draft_id, owner))
     drafts.save_draft(db(), owner, draft.procedure_code, application, channel, draft.id)
     result = draft_json(db(), draft)
     return result
@@ -107,7 +107,7 @@ def upload_attachment(draft_id: int):
     """One file for one of the procedure's documents, checked by its content as on the
     citizens' form (PDF, JPEG or PNG, at most 10 MB)."""
     owner = applicant(api_actor())
-    draft = _open(my_draft(db(), draft_id, owner))
+    draft = open_draft(my_draft(db(), draft_id, owner))
     version = procedures.latest_version(db(), draft.procedure_code)
     known = [str(d["code"]) for d in version.settings.get("documents", [])]
     errors: dict[str, list[str]] = {}
@@ -131,7 +131,7 @@ def upload_attachment(draft_id: int):
 
 @bp.delete("/drafts/<int:draft_id>/attachments/<int:attachment_id>")
 def delete_attachment(draft_id: int, attachment_id: int):
-    draft = _open(my_draft(db(), draft_id, applicant(api_actor())))
+    draft = open_draft(my_draft(db(), draft_id, applicant(api_actor())))
     found = db().get(Attachment, attachment_id)
     if found is None or found.draft_id != draft.id or found.dossier_id is not None:
         raise NotFound(gettext("Không tìm thấy tệp."), attachment=attachment_id)

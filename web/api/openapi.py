@@ -216,6 +216,41 @@ SCHEMAS: dict[str, Any] = {
                 "root), `pades`, `revocation_checked` and `reasons` (codes such as "
                 "`modified`, `untrusted`, `not_pades`, `revoked`).",
             },
+            "reused": {"type": ["object", "null"], "description": "Taken from the caller's "
+                       "document store: `origin` (issued | uploaded), `item`, `dossier`, "
+                       "`number`; an issued result also `verified_at` and `signers`, its "
+                       "signature and sha256 checked against the issued record."},
+        },
+    },
+    "StoredDocument": {
+        "type": "object",
+        "required": ["id", "origin", "kind", "name", "media_type", "size", "sha256", "dossier",
+                     "number", "added_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "origin": {"type": "string", "enum": ["issued", "uploaded"],
+                       "description": "A result an agency issued to the caller, or a file "
+                                      "they uploaded with an earlier application."},
+            "kind": {"type": ["string", "null"], "description": "The document kind key "
+                     "(`kind` of a procedure's document) it fits."},
+            "name": {"type": "string"},
+            "media_type": {"type": "string"},
+            "size": {"type": "integer"},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "dossier": {"type": ["string", "null"]},
+            "number": {"type": ["string", "null"], "description": "The result's số văn bản."},
+            "added_at": _date_time,
+        },
+    },
+    "StoreList": {"type": "object", "required": ["items"],
+                  "properties": {"items": {"type": "array", "items": _ref("StoredDocument")}}},
+    "AttachFromStore": {
+        "type": "object", "required": ["document", "item"],
+        "properties": {
+            "document": {"type": "string", "description": "One of the procedure's document "
+                         "codes whose `kind` is the item's."},
+            "item": {"type": "integer", "minimum": 1, "maximum": ID_MAX,
+                     "description": "An item of GET /api/v1/store."},
         },
     },
     "UploadAttachment": {
@@ -457,6 +492,40 @@ PATHS: dict[str, Any] = {
             "operationId": "deleteAttachment", "tags": ["drafts"],
             "summary": "Remove a file from a draft not yet submitted",
             "parameters": [_id("draft_id"), _id("attachment_id")],
+            "responses": {"204": {"description": "Removed."},
+                          **_errors("401", "403", "404", "409")},
+        },
+    },
+    "/api/v1/drafts/{draft_id}/attachments/from-store": {
+        "post": {
+            "operationId": "attachFromStore", "tags": ["drafts", "store"],
+            "summary": "Attach an item of the caller's document store instead of uploading",
+            "description": "By reference: the attachment names the same sha256. An issued "
+                           "result is attached only when its bytes hash to the issued record "
+                           "and its signatures are valid and include the one recorded at "
+                           "issue (400 otherwise, nothing attached). 409 once the draft was "
+                           "submitted.",
+            "parameters": [_id("draft_id")],
+            "requestBody": {"required": True,
+                            "content": {JSON: {"schema": _ref("AttachFromStore")}}},
+            "responses": {"201": _body(_ref("Attachment"), "The item, attached to the draft."),
+                          **_errors("400", "401", "403", "404", "409")},
+        },
+    },
+    "/api/v1/store": {
+        "get": {
+            "operationId": "listStore", "tags": ["store"],
+            "summary": "The caller's document store: issued results and earlier uploads",
+            "responses": {"200": _body(_ref("StoreList"), "Newest first."),
+                          **_errors("401", "403")},
+        },
+    },
+    "/api/v1/store/{item_id}": {
+        "delete": {
+            "operationId": "removeStored", "tags": ["store"],
+            "summary": "Remove an uploaded file from the store (dossiers keep their files)",
+            "description": "409 for an issued result: its record stays.",
+            "parameters": [_id("item_id")],
             "responses": {"204": {"description": "Removed."},
                           **_errors("401", "403", "404", "409")},
         },

@@ -71,4 +71,5 @@ def attachment_json(attachment: Attachment) -> dict[str, Any]:
         "size": attachment.size, "sha256": attachment.sha256,
         "uploaded_at": _iso(attachment.uploaded_at),
         "signatures": attachment.signature_check,
+        "reused": attachment.reused,
     }

@@ -1,5 +1,5 @@
 """Citizen pages: the procedures catalogue, applying online (drafts, uploads,
-review, submission), receipts, my dossiers, supplements and ratings."""
+review, submission), receipts, my dossiers, the document store, supplements and ratings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,6 @@ from .blueprint import bp
 
 
 def register(app: Flask) -> None:
-    from . import apply, catalogue, dossiers, files, ratings, supplement  # noqa: F401  (routes)
+    from . import apply, catalogue, dossiers, files, ratings, store, supplement  # noqa: F401  (routes)
 
     app.register_blueprint(bp)

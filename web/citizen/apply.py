@@ -11,8 +11,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine.dossiers import drafts
-from engine.errors import NotFound
-from engine.models import Attachment, Dossier, Draft, User
+from engine.errors import InvalidInput, NotFound
+from engine.models import Attachment, Dossier, Draft, StoredDocument, User
 from engine.procedures import procedures
 from engine.procedures.bundle import Procedure
 from engine.procedures.fees import compute_fee
@@ -22,14 +22,27 @@ from ..i18n import select_locale
 from ..identity import db, require_role
 from ..schema_form import fields, flat_values, parse
 from ..signed_uploads import signed_documents
-from ..submission import Incomplete, my_draft, submission_problems, submit_draft
+from ..submission import (
+    Incomplete,
+    attach_from_store,
+    my_draft,
+    store_offers,
+    submission_problems,
+    submit_draft,
+)
 from ..unit_of_work import attempt
 from .blueprint import bp
 from .data_view import rows
 from .files import by_document, store_uploads, upload_field
-from .procedure_info import describe, documents
+from .procedure_info import Document, describe, documents
+from .store import origin_name
 
 APPLICANT_PATHS = {"name": "ho_ten", "id_number": "so_dinh_danh", "phone": "so_dien_thoai"}
+STORE_PREFIX = "kho__"
+
+
+def store_field(document_code: str) -> str:
+    return f"{STORE_PREFIX}{document_code}"
 
 
 def _procedure(code: str) -> tuple[Any, Procedure]:
@@ -92,6 +105,29 @@ def problems(procedure: Procedure, data: dict[str, Any], attachments: list[Attac
             **{upload_field(code): reasons for code, reasons in found.documents.items()}}
 
 
+def _picks_from_store(draft: Draft, docs: list[Document]) -> dict[str, list[str]]:
+    """Attach the items the applicant picked from their store; the refusals by upload field."""
+    errors: dict[str, list[str]] = {}
+    for doc in docs:
+        for item_id in request.form.getlist(store_field(doc.code), type=int):
+            try:
+                with attempt():
+                    attach_from_store(db(), draft, doc.code, item_id, current_user.username,
+                                      upload_field(doc.code))
+            except InvalidInput as refused:
+                for key, reasons in refused.errors.items():
+                    errors.setdefault(key, []).extend(reasons)
+    return errors
+
+
+def _unpicked(offers: dict[str, list[StoredDocument]], attachments: list[Attachment]
+              ) -> dict[str, list[StoredDocument]]:
+    """The offers without the items already attached to the same document."""
+    held = {(a.document_code, a.sha256) for a in attachments}
+    return {code: [i for i in items if (code, i.sha256) not in held]
+            for code, items in offers.items()}
+
+
 def _remove_attachment(draft: Draft, attachment_id: int) -> None:
     found = db().get(Attachment, attachment_id)
     if found is None or found.draft_id != draft.id or found.dossier_id is not None:
@@ -122,6 +158,8 @@ def apply(code: str) -> Response | tuple[str, int]:
         draft = drafts.save_draft(s, me, code, data, "online", draft.id if draft else None)
         errors = store_uploads(s, request.files, [d.code for d in docs], draft_id=draft.id,
                                signed=signed_documents(procedure.settings))
+        for key, reasons in _picks_from_store(draft, docs).items():
+            errors.setdefault(key, []).extend(reasons)
         removed = request.form.getlist("xoa_tep", type=int)
         for attachment_id in removed:
             _remove_attachment(draft, attachment_id)
@@ -145,7 +183,9 @@ def apply(code: str) -> Response | tuple[str, int]:
         "citizen/apply.html", card=describe(version, lang), fields=form_fields,
         values=values, errors=errors, draft=draft,
         summary=summary(errors, form_fields, {upload_field(d.code): d.name for d in docs}),
-        documents=by_document(docs, attachments), upload_field=upload_field)
+        documents=by_document(docs, attachments), upload_field=upload_field,
+        offers=_unpicked(store_offers(s, me, procedure.settings), attachments),
+        store_field=store_field, origin_name=origin_name)
     return html, 400 if errors else 200
 
 
