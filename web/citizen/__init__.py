@@ -9,6 +9,14 @@ from .blueprint import bp
 
 
 def register(app: Flask) -> None:
-    from . import apply, catalogue, dossiers, files, ratings, supplement  # noqa: F401  (routes)
+    from . import (  # noqa: F401  (routes)
+        apply,
+        catalogue,
+        dossiers,
+        files,
+        ratings,
+        supplement,
+        withdrawal,
+    )
 
     app.register_blueprint(bp)
