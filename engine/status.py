@@ -27,7 +27,7 @@ STATUS_NAMES: dict[str, tuple[str, str]] = {
 # Statuses a BPMN element may set through its dossierStatus property, weakest
 # first: when several waiting tasks carry one, the strongest wins.
 BPMN_STATUSES = (RECEIVED, IN_PROGRESS, DONE, AWAITING_PAYMENT, SUPPLEMENT_REQUESTED)
-END_STATUSES = (REJECTED, DONE, RETURNED)
+END_STATUSES = (REJECTED, DONE, RETURNED, WITHDRAWN)
 FINAL_STATUSES = frozenset({REJECTED, RETURNED, WITHDRAWN})
 # Waiting for the applicant stops the legal clock.
 PAUSING_STATUSES = frozenset({SUPPLEMENT_REQUESTED, AWAITING_PAYMENT})

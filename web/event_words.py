@@ -14,6 +14,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from engine.audit.event_types import EventType as E
+from engine.dossiers.messages import WITHDRAWAL
 from engine.models import Dossier, Event
 from engine.procedures.bundle import Procedure
 
@@ -164,6 +165,20 @@ def _message(event: Event, reading: Reading) -> Told:
 
 def _message_sent(event: Event, reading: Reading) -> Told:
     return Told(gettext("Gửi thông điệp “%(name)s” cho hồ sơ liên quan",
+                        name=event.payload.get("name") or "?"))
+
+
+def _message_for_applicant(event: Event, reading: Reading) -> Told | None:
+    """The applicant sees their own withdrawal request; other messages are the agencies'."""
+    data = event.payload.get("data") or {}
+    if data.get("name") != WITHDRAWAL:
+        return None
+    return Told(gettext("Bạn đã yêu cầu rút hồ sơ."),
+                detail=str((data.get("payload") or {}).get("ly_do") or "") or None)
+
+
+def _signal_sent(event: Event, reading: Reading) -> Told:
+    return Told(gettext("Phát tín hiệu “%(name)s” cho các hồ sơ đang chờ",
                         name=event.payload.get("name") or "?"))
 
 
@@ -408,9 +423,10 @@ WORDS: dict[str, tuple[Words | None, Words | None]] = {
     E.TASK_COMPLETED: (_task_completed, _task_completed_for_applicant),
     E.SERVICE_COMPLETED: (_service, _service_for_applicant),
     E.SERVICE_ERROR: (_service_error, None),
-    E.MESSAGE_RECEIVED: (_message, None),
+    E.MESSAGE_RECEIVED: (_message, _message_for_applicant),
     E.SIGNAL_RECEIVED: (_signal, None),
     E.MESSAGE_SENT: (_message_sent, None),
+    E.SIGNAL_SENT: (_signal_sent, None),
     E.TIMER_FIRED: (_on_step(lambda step: gettext("Hết thời gian chờ: %(step)s", step=step)), None),
     # bookkeeping the engine records for replay: news to nobody
     E.JOB_QUEUED: (None, None),

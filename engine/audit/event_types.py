@@ -38,6 +38,8 @@ class EventType(StrEnum):
     """{element_id, due: ISO datetime}"""
     MESSAGE_SENT = "message_sent"
     """{name, payload}: a message the workflow threw for another dossier"""
+    SIGNAL_SENT = "signal_sent"
+    """{name, payload}: a signal the workflow threw, for the other dossiers waiting on it"""
     STATUS_CHANGED = "status_changed"
     """{from, to: dossier statuses (engine.status)}"""
     CHECKPOINT = "checkpoint"
@@ -102,5 +104,5 @@ INPUT_TYPES = frozenset({EventType.SUBMITTED, EventType.TASK_COMPLETED,
                          EventType.TIMER_FIRED})
 # Events the workflow itself produces in answer to an input; replay compares them.
 MACHINE_TYPES = frozenset({EventType.TASK_CREATED, EventType.JOB_QUEUED, EventType.TIMER_SET,
-                           EventType.MESSAGE_SENT,
+                           EventType.MESSAGE_SENT, EventType.SIGNAL_SENT,
                            EventType.STATUS_CHANGED, EventType.CHECKPOINT})

@@ -22,6 +22,8 @@ tests/test_spiff_adapter.py, so an upgrade that changes one breaks one named tes
   would start by mutating the process spec when their event comes), `TaskSpec.connect`,
   a spec's `start`, `end` and `task_specs`: `listen_from_start`; and, per workflow,
   `Task._add_child` with `triggered` and `TaskSpec._update`: `add_branch`, `refresh`.
+- `EventManager.catch(event, internal)` (the workflow's `event_manager`), through which
+  every thrown event passes, caught inside the workflow or not: `signals_thrown`.
 
 The public API the engine uses elsewhere:
 
@@ -49,11 +51,14 @@ The public API the engine uses elsewhere:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 
@@ -146,3 +151,22 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+@contextmanager
+def signals_thrown(workflow: BpmnWorkflow) -> Iterator[list[tuple[str, Any]]]:
+    """The signals the workflow throws meanwhile, whether its own tasks catch them or
+    not: (name, payload). Events given from outside (`send_event`) are not throws."""
+    manager = workflow.event_manager
+    thrown: list[tuple[str, Any]] = []
+
+    def catch(event: Any, internal: bool = True) -> int:
+        if internal and isinstance(event.event_definition, SignalEventDefinition):
+            thrown.append((event.event_definition.name, event.payload))
+        return int(type(manager).catch(manager, event, internal))
+
+    manager.catch = catch
+    try:
+        yield thrown
+    finally:
+        del manager.catch

@@ -34,6 +34,7 @@ from ..bpmn.specs import (
     timer_went_off,
     waits_on_timer,
 )
+from ..bpmn.spiff import signals_thrown
 from ..errors import Conflict, MotcuaError, NotFound, WorkflowError
 from ..procedures.bundle import Procedure, TaskInfo
 
@@ -73,6 +74,8 @@ class Outcome:
     awaits_gone: list[tuple[str, str]] = field(default_factory=list)  # (task id, received|cancelled)
     # messages the workflow threw that nothing in it caught: (name, payload), for others
     sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # signals the workflow threw (its own waits caught them already): (name, payload)
+    signals: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     status: str = st.SUBMITTED
     completed: bool = False
     digest: str = ""
@@ -90,6 +93,8 @@ class Outcome:
             events.append(("timer_set", {"element_id": element_id, "due": due.isoformat()}))
         for name, payload in self.sent:
             events.append(("message_sent", {"name": name, "payload": payload}))
+        for name, payload in self.signals:
+            events.append(("signal_sent", {"name": name, "payload": payload}))
         if self.status != previous_status:
             events.append(("status_changed", {"from": previous_status, "to": self.status}))
         events.append(("checkpoint", {"digest": self.digest, "completed": self.completed}))
@@ -178,7 +183,7 @@ class DossierMachine:
         before = self._waiting()
         dues = {tid: timer_due(task) for tid, task in before[2].items()}
         try:
-            with clock_at(inp.at):
+            with clock_at(inp.at), signals_thrown(self.workflow) as signals:
                 self._apply(inp)
                 self.workflow.refresh_timers()
                 run_engine_steps(self.workflow)
@@ -197,7 +202,10 @@ class DossierMachine:
             raise WorkflowError(f"the procedure failed at {element}: {reason}",
                                 element_id=element, detail=traceback.format_exc(),
                                 input=inp.kind) from exc
-        return self._outcome(before, self._waiting(), previous_status, received, dues)
+        outcome = self._outcome(before, self._waiting(), previous_status, received, dues)
+        outcome.signals = [(name, p if isinstance(p, dict) else {} if p is None else {"value": p})
+                           for name, p in signals]
+        return outcome
 
     def _missing_collection(self) -> tuple[str, str] | None:
         """A multi-instance step reached whose input collection is not in the data."""

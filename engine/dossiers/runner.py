@@ -25,7 +25,7 @@ from ..documents import store
 from ..errors import Conflict, InvalidInput, MotcuaError, NotFound, WorkflowError
 from ..models import Dossier, HumanTask, Job, JobKind, MessageWait, Timer, utcnow
 from ..procedures import forms
-from ..procedures.bundle import Procedure, TaskInfo
+from ..procedures.bundle import CHANNELS, MESSAGE_STARTS, Procedure, TaskInfo
 from ..procedures.fees import compute_fee
 from ..procedures.procedures import latest_version, load_version
 from . import side_jobs, status_jobs
@@ -35,6 +35,10 @@ from .machine import DossierMachine, Input, Outcome
 DEFAULT_MAX_ATTEMPTS = 5
 # delivers a message a dossier threw to the dossier waiting for it (connectors/messages.py)
 MESSAGE_OPERATOR = "message.deliver"
+# gives a signal a dossier threw to the other dossiers waiting for it (connectors/messages.py)
+SIGNAL_OPERATOR = "signal.broadcast"
+# a dossier a partner agency's system (or another dossier) filed with a message (liên thông)
+PARTNER_CHANNEL = "partner"
 
 
 def lock_dossier(session: Session, dossier_id: int) -> Dossier:
@@ -78,9 +82,13 @@ def submit(
     applicant_user: str | None = None,
     at: datetime | None = None,
     version_id: int | None = None,
+    start_message: str | None = None,
 ) -> Dossier:
-    """A new dossier on the procedure's newest version (or the one given)."""
-    if channel not in ("online", "counter", "postal"):
+    """A new dossier on the procedure's newest version (or the one given). A procedure
+    that a message starts takes `start_message` (messages.receive gives it the message
+    next) and the `partner` channel (liên thông)."""
+    if channel not in (*CHANNELS, PARTNER_CHANNEL) or (channel == PARTNER_CHANNEL) != bool(
+            start_message):
         raise InvalidInput("unknown channel", {"channel": [f"{channel!r} is not a channel"]})
     if version_id is None:
         version_id = latest_version(session, procedure_code).id
@@ -89,6 +97,12 @@ def submit(
     if settings.get("shared"):
         raise InvalidInput("a shared sub-procedure is run by the procedures that call it",
                            {"procedure": [f"{procedure_code} is not offered to applicants"]})
+    starts = settings.get(MESSAGE_STARTS, [])
+    if (start_message or starts) and start_message not in starts:
+        raise InvalidInput("this procedure starts when a partner agency's message arrives"
+                           if starts else "this procedure starts on no message",
+                           {"procedure": [f"{procedure_code} starts on "
+                                          f"{', '.join(starts) or 'no message'}"]})
     forms.check(procedure.form_validator(settings["start_form"]), application,
                 procedure=procedure_code)
     at = at or utcnow()
@@ -302,6 +316,10 @@ def _apply_and_write(session: Session, dossier: Dossier, procedure: Procedure,
             side_jobs.queue(session, dossier, JobKind.MESSAGE, MESSAGE_OPERATOR,
                             f"message/{dossier.last_event_seq}/{index}",
                             {"name": name, "payload": message}, inp.at)
+        for index, (name, signal) in enumerate(outcome.signals):
+            side_jobs.queue(session, dossier, JobKind.MESSAGE, SIGNAL_OPERATOR,
+                            f"signal/{dossier.last_event_seq}/{index}",
+                            {"name": name, "payload": signal}, inp.at)
     session.flush()
     return outcome
 

@@ -153,6 +153,7 @@ def structure_problems(root: etree._Element, filename: str,
     procedure code), which must be here and executable."""
     diagram = _Diagram(root, filename)
     _check_processes(diagram, main_process)
+    _check_message_start(diagram, main_process)
     _check_references(diagram, known_processes)
     _check_unsupported(diagram)
     _check_shapes(diagram)
@@ -195,6 +196,31 @@ def _check_processes(d: _Diagram, main: str | None) -> None:
         if (pid == main or pid in called) and not d.executable(process):
             d.add(process, 'process is marked isExecutable="false", so SpiffWorkflow will not '
                            'run it: set isExecutable="true"')
+
+
+def message_starts(root: etree._Element, main: str) -> list[str]:
+    """The names of the messages whose arrival starts a dossier: those of the main
+    process's message start events."""
+    names = {n.get("id"): (n.get("name") or n.get("id") or "") for n in root
+             if _local(n) == "message"}
+    return sorted({names.get(d.get("messageRef"), d.get("messageRef") or "")
+                   for process in root if _local(process) == "process" and process.get("id") == main
+                   for start in _children(process, "startEvent")
+                   for d in _definitions_of(start) if _local(d) == "messageEventDefinition"}
+                  - {""})
+
+
+def _check_message_start(d: _Diagram, main: str | None) -> None:
+    for process in d.processes:
+        if process.get("id") != main:
+            continue
+        starts = _children(process, "startEvent")
+        on_message = [s for s in starts if any(_local(x) == "messageEventDefinition"
+                                               for x in _definitions_of(s))]
+        if on_message and len(starts) > 1:
+            d.add(on_message[0], "a process that a message starts has no other start event "
+                                 "(SpiffWorkflow would start all of them at once): draw the "
+                                 "other way in as a separate procedure")
 
 
 # -- references --------------------------------------------------------------------------

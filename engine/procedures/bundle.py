@@ -22,7 +22,7 @@ from ..bpmn.sandbox import check_source
 from ..contacts import FORMAT_CHECKER
 from ..errors import BundleInvalid, BundleProblem
 from ..status import BPMN_STATUSES, END_STATUSES
-from .bpmn_checks import expression_advice, structure_problems
+from .bpmn_checks import expression_advice, message_starts, structure_problems
 from .bundle_templates import bundle_environment
 from .decisions import decision_files, decision_problems
 from .numbering import numbering_problems
@@ -33,6 +33,8 @@ ROLES = ("reception", "specialist", "leader", "citizen")
 # the BPMN tasks a person does, and how a refusal names them
 HUMAN_TASKS = {"userTask": "user task", "manualTask": "manual task", "task": "task"}
 CHANNELS = ("online", "counter", "postal")
+# settings key (derived from the diagram): the names of the messages that start a dossier
+MESSAGE_STARTS = "message_starts"
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
@@ -157,6 +159,8 @@ def validate(bundle: Bundle, operators: Collection[str] | None,
         raise BundleInvalid(bundle.code, problems) from None
     problems.extend(structure_problems(root, BPMN_FILE, known_processes=frozenset(shared),
                                        main_process=bundle.code))
+    # derived, not read from procedure.toml: which messages start a dossier
+    settings[MESSAGE_STARTS] = message_starts(root, bundle.code)
     tasks = _check_elements(root, settings, forms, operators, problems)
     _take_shared(shared, settings, tasks, forms, problems)
     _check_scripts(root, problems)

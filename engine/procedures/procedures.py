@@ -13,11 +13,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import database_key
-from ..errors import BundleInvalid, NotFound
+from ..errors import BundleInvalid, BundleProblem, NotFound
 from ..models import Procedure as ProcedureRow
 from ..models import ProcedureVersion, utcnow
 from . import operators as operator_registry
-from .bundle import LOCK_FILE, Bundle, Procedure, called_elsewhere, load_bundle, validate
+from .bundle import (
+    BPMN_FILE,
+    LOCK_FILE,
+    MESSAGE_STARTS,
+    Bundle,
+    Procedure,
+    called_elsewhere,
+    load_bundle,
+    validate,
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ def deploy(
     bundle, shared = _pinned(session, bundle)
     content_hash = bundle.content_hash
     procedure = _validated(bundle, content_hash, frozenset(ops), shared)
+    _check_message_starts(session, bundle.code, procedure)
     try:
         with session.begin_nested():
             return _store(session, bundle, procedure, content_hash, deployed_by)
@@ -73,6 +83,37 @@ def _pinned(session: Session, bundle: Bundle) -> tuple[Bundle, dict[str, Procedu
     if lock:
         files[LOCK_FILE] = json.dumps(lock, indent=2, sort_keys=True) + "\n"
     return Bundle(bundle.code, files), shared
+
+
+def _check_message_starts(session: Session, code: str, procedure: Procedure) -> None:
+    """A message starts one procedure only: another procedure starting on the same
+    message name is refused."""
+    problems = []
+    for name in procedure.settings.get(MESSAGE_STARTS, []):
+        other = version_starting_on(session, name)
+        if other is not None and other.procedure.code != code:
+            problems.append(BundleProblem(
+                BPMN_FILE, f"the message {name!r} already starts the procedure "
+                           f"{other.procedure.code!r}: a message starts one procedure only"))
+    if problems:
+        raise BundleInvalid(code, problems)
+
+
+def version_starting_on(session: Session, name: str) -> ProcedureVersion | None:
+    """The newest version of the procedure whose newest version starts on the message
+    `name` (a message start event), if one does."""
+    newest: dict[int, tuple[int, dict[str, object]]] = {}
+    for version_id, procedure_id, settings in session.execute(
+            select(ProcedureVersion.id, ProcedureVersion.procedure_id, ProcedureVersion.settings)
+            .order_by(ProcedureVersion.version)):
+        newest[procedure_id] = (version_id, settings or {})
+    for version_id, settings in newest.values():
+        starts = settings.get(MESSAGE_STARTS)
+        if starts is None:  # stored before the key was derived
+            starts = load_version(session, version_id).settings.get(MESSAGE_STARTS, [])
+        if name in starts:  # type: ignore[operator]
+            return session.get(ProcedureVersion, version_id)
+    return None
 
 
 def _shared_of(session: Session, files: dict[str, str]) -> dict[str, Procedure]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.db import transaction
 from engine.dossiers import messages
 from engine.errors import InvalidInput
-from engine.models import Event, MessageWait, Timer
+from engine.models import Dossier, Event, Message, MessageWait, Timer
 
 from ..helpers import complete, dossier, submit, work
 from .test_conformance import APP, T0, consistent, tasks
@@ -114,7 +114,8 @@ def test_a_partner_system_sends_a_message_through_the_api(app, sessions, bundle)
     answer = post("so_tnmt", message)
     assert answer.status_code == 200
     assert answer.get_json() | {} == {"id": answer.get_json()["id"], "name": "consult_answer",
-                                      "status": "delivered", "dossier": code, "note": None}
+                                      "status": "delivered", "dossier": code, "note": None,
+                                      "started": False}
     assert tasks(sessions, code) == [("review", "specialist")]
     again = post("so_tnmt", message)  # the same message twice: the dossier no longer waits
     assert again.status_code == 202 and again.get_json()["status"] == "uncorrelated"
@@ -200,4 +201,131 @@ def test_a_message_arriving_after_the_timer_was_due_is_kept_not_delivered(sessio
     assert (status, dossier_id) == ("uncorrelated", None)
     work(sessions, T0 + timedelta(days=3))
     assert dossier(sessions, code).status == "returned"
+    consistent(sessions, code)
+
+
+# -- a message start event files a dossier (liên thông) -------------------------------
+
+FILED = {"application": APP, "so_cong_van": "123/UBND"}
+
+
+def start(sessions, payload=FILED, key="cv-123", name="ho_so_lien_thong"):
+    with transaction(sessions) as s:
+        message = messages.receive(s, name, {}, payload, source="api:so_tnmt", at=T0, key=key)
+        code = s.get(Dossier, message.dossier_id).code if message.dossier_id else None
+        return message.status, message.note, code
+
+
+def test_a_message_that_starts_a_procedure_files_a_dossier_once(sessions, bundle):
+    bundle("message_start")
+    status, note, code = start(sessions)
+    assert (status, note) == ("delivered", messages.STARTED)
+    filed = dossier(sessions, code)
+    assert (filed.channel, filed.applicant_name, filed.applicant_user) == ("partner", APP["ho_ten"],
+                                                                            None)
+    assert tasks(sessions, code) == [("review", "specialist")]
+    with transaction(sessions) as s:
+        types = [(e.type, e.actor) for e in s.scalars(select(Event).where(
+            Event.dossier_id == filed.id, Event.type.in_(("submitted", "message_received"))))]
+    assert types == [("submitted", "api:so_tnmt"), ("message_received", "api:so_tnmt")]
+    # the partner sends it again (a timeout on its side): the same dossier, nothing new
+    assert start(sessions) == (status, note, code)
+    with transaction(sessions) as s:
+        assert s.scalar(select(func.count(Dossier.id))) == 1
+    complete(sessions, code, "review", {"decision": "approve"}, when=T0)
+    assert dossier(sessions, code).status == "done"
+    consistent(sessions, code)
+
+
+@pytest.mark.parametrize("payload,key,field", [
+    ({"application": {"ho_ten": "X"}}, "k1", "payload.application.ho_ten"),
+    ({"so_cong_van": "1"}, "k2", "payload.application"),
+    (FILED, None, "key"),
+])
+def test_a_starting_message_with_a_bad_application_creates_nothing(sessions, bundle, payload,
+                                                                   key, field):
+    bundle("message_start")
+    with transaction(sessions) as s, pytest.raises(messages.ApplicationRefused) as refused:
+        messages.receive(s, "ho_so_lien_thong", {}, payload, source="api:so_tnmt", at=T0, key=key)
+    assert refused.value.http_status == 422
+    assert any(name.startswith(field) for name in refused.value.errors), refused.value.errors
+    with transaction(sessions) as s:
+        assert s.scalar(select(func.count(Dossier.id))) == 0
+        assert s.scalar(select(func.count(Message.id))) == 0
+
+
+def test_a_procedure_a_message_starts_is_not_offered_to_applicants(sessions, bundle):
+    bundle("message_start")
+    with pytest.raises(InvalidInput, match="partner agency's message"):
+        submit(sessions, "message_start", APP, T0)
+
+
+def test_two_procedures_cannot_start_on_the_same_message(sessions, bundle, tmp_path):
+    from engine.errors import BundleInvalid
+
+    from ..helpers import bpmn_bundle, deploy
+
+    bundle("message_start")
+    other = bpmn_bundle(tmp_path / "other", "message_start")
+    toml = other / "procedure.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('code = "message_start"',
+                                                             'code = "message_start_2"'))
+    bpmn = other / "procedure.bpmn"
+    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('id="message_start"',
+                                                             'id="message_start_2"'))
+    with pytest.raises(BundleInvalid) as refused:
+        deploy(sessions, other.rename(tmp_path / "message_start_2"))
+    assert "the message 'ho_so_lien_thong' already starts the procedure 'message_start'" in str(
+        refused.value)
+
+
+def test_a_message_a_dossier_throws_without_a_correlation_files_a_dossier(sessions, bundle):
+    import connectors.messages  # noqa: F401  (registers message.deliver)
+
+    bundle("message_start")
+    with transaction(sessions) as s:  # a throw's payload, as message.deliver gets it
+        message = messages.receive(s, "ho_so_lien_thong", messages.correlation_of(FILED), FILED,
+                                   source="dossier:TEST-1", key="TEST-1/message/5/0", at=T0)
+        assert (message.status, message.note) == ("delivered", messages.STARTED)
+
+
+# -- a signal one dossier throws reaches the others waiting for it -----------------------
+
+def test_a_signal_a_dossier_throws_reaches_the_other_dossiers_once(sessions, bundle):
+    import connectors.messages  # noqa: F401  (registers signal.broadcast)
+
+    receiver = bundle("signal")
+    waiting = [submit(sessions, receiver, APP, T0) for _ in range(2)]
+    thrower = submit(sessions, bundle("signal_throw"), APP, T0)
+    complete(sessions, thrower, "decide", {"decision": "approve"}, when=T0)
+    # its own wait caught the signal at once; the others get it after the commit
+    assert dossier(sessions, thrower).status == "done"
+    assert {dossier(sessions, c).status for c in waiting} == {"submitted"}
+    with transaction(sessions) as s:
+        [sent] = s.scalars(select(Event).where(Event.type == "signal_sent")).all()
+        assert sent.payload == {"name": "procedure_suspended",
+                                "payload": {"decision_of": thrower}}
+    work(sessions, T0)
+    assert {dossier(sessions, c).status for c in waiting} == {"returned"}
+    with transaction(sessions) as s:
+        got = s.scalars(select(Event).where(Event.type == "signal_received")).all()
+        assert sorted(e.actor for e in got) == [f"dossier:{thrower}"] * 2
+        assert {e.payload["data"]["payload"]["decision_of"] for e in got} == {thrower}
+    work(sessions, T0)  # nothing is given twice
+    with transaction(sessions) as s:
+        assert len(s.scalars(select(Event).where(Event.type == "signal_received")).all()) == 2
+    for code in (*waiting, thrower):
+        consistent(sessions, code)
+
+
+# -- a citizen's withdrawal is a message -----------------------------------------------
+
+def test_a_withdrawal_message_takes_the_boundary_on_the_processing(sessions, bundle):
+    code = submit(sessions, bundle("withdrawal"), APP, T0)
+    assert tasks(sessions, code) == [("review", "specialist")]
+    status, dossier_id, _ = send(sessions, "rut_ho_so", {"dossier_code": code},
+                                 {"ly_do": "Nộp nhầm thủ tục"})
+    assert (status, dossier_id) == ("delivered", dossier(sessions, code).id)
+    assert tasks(sessions, code) == []
+    assert dossier(sessions, code).status == "withdrawn"
     consistent(sessions, code)

@@ -145,6 +145,10 @@ CASES = [
      "(the collection); it has neither",
      [("<bpmn:multiInstanceLoopCharacteristics>",
        "<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>2</bpmn:loopCardinality>")]),
+    ("message_start_and_none", "filed", "a process that a message starts has no other start event",
+     [('<bpmn:startEvent id="start" />', ""),
+      ('<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="review" />', ""),
+      ("<bpmn:flowNodeRef>start</bpmn:flowNodeRef>", "")]),
 ]
 
 SEVERAL = [

@@ -162,6 +162,26 @@ def test_a_branch_added_to_one_workflow_and_a_join_refreshed():
         task.cancel()
     spiff.refresh(join)
     assert join.state == TaskState.READY
+def test_every_signal_thrown_passes_the_event_manager_caught_inside_or_not(tmp_path):
+    from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+    from SpiffWorkflow.bpmn.util.event import BpmnEvent
+
+    from ..helpers import bpmn_bundle
+
+    thrower = validate(load_bundle(bpmn_bundle(tmp_path, "signal_throw")), None)
+    workflow = BpmnWorkflow(thrower.spec, script_engine=SCRIPT_ENGINE)
+    workflow.get_next_task(state=TaskState.READY).data.update(dossier_code="T-1")
+    workflow.do_engine_steps()
+    [decide] = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    with spiff.signals_thrown(workflow) as thrown:
+        decide.run()
+        workflow.do_engine_steps()
+        # given from outside: not a throw
+        workflow.event_manager.catch(BpmnEvent(SignalEventDefinition("other")), internal=False)
+    # its own catch event took it: SpiffWorkflow reports nothing left for others
+    assert thrown == [("procedure_suspended", {"decision_of": "T-1"})]
+    assert workflow.get_events() == [] and workflow.is_completed()
+    assert "catch" not in vars(workflow.event_manager)
 
 
 # -- the state format and the pinned version ----------------------------------------------

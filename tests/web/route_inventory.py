@@ -125,6 +125,8 @@ ROUTES: dict[str, Route] = {
     "citizen.receipt": page("GET", {"applicant"}, hides=True, code="done"),
     "citizen.result": page("GET", {"applicant"}, hides=True, code="done", sha256="document"),
     "citizen.rate": page("POST", {"applicant"}, hides=True, code="done"),
+    # the seeded dossiers do not wait for a withdrawal: the applicant is answered 409
+    "citizen.withdraw": page("POST", {"applicant"}, hides=True, code="done"),
     "citizen.supplement": Route(("POST",), frozenset({"applicant"}), {"code": "supplement"},
                                 form={"task": "supplement_task"}, hides=True),
     "citizen.attachment": page("GET", {"applicant"}, hides=True, attachment_id="attachment"),
@@ -213,6 +215,7 @@ ROUTES: dict[str, Route] = {
     # partner agencies' systems send messages; of the actors here only the admin may
     "api.receive_message": api("POST", {"admin"}),
     "api.broadcast_signal": api("POST", {"admin"}),
+    "api.withdraw_dossier": api("POST", {"applicant"}, hides=True, code="done"),
     "api.create_draft": api("POST", CITIZENS),
     "api.get_draft": api("GET", {"applicant"}, hides=True, draft_id="draft"),
     "api.update_draft": api("PUT", {"applicant"}, hides=True, draft_id="draft"),

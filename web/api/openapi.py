@@ -311,7 +311,14 @@ SCHEMAS: dict[str, Any] = {
             },
             "payload": {"type": "object", "default": {},
                         "description": "What the message carries; the dossier's next steps "
-                                       "read it as `message`."},
+                                       "read it as `message`. A message that files a new "
+                                       "dossier carries the `application`, as the "
+                                       "procedure's start form asks."},
+            "key": {"type": ["string", "null"], "minLength": 1, "maxLength": 100,
+                    "description": "The sender's own identifier of the message: the same key "
+                                   "sent again is the same message (it changes nothing, and "
+                                   "never files a second dossier). Required for a message "
+                                   "that files a dossier."},
         },
     },
     "MessageReceipt": {
@@ -322,6 +329,8 @@ SCHEMAS: dict[str, Any] = {
             "dossier": {"type": ["string", "null"],
                         "description": "The dossier that took it, when delivered."},
             "note": {"type": ["string", "null"], "description": "Why it was kept."},
+            "started": {"type": "boolean",
+                        "description": "The message filed a new dossier (`dossier`)."},
         },
     },
 }
@@ -381,6 +390,27 @@ PATHS: dict[str, Any] = {
                           **_errors("401", "404")},
         },
     },
+    "/api/v1/dossiers/{code}/withdrawal": {
+        "post": {
+            "operationId": "withdrawDossier", "tags": ["dossiers", "messages"],
+            "summary": "The applicant withdraws their dossier",
+            "description": "Sends the message `rut_ho_so` with the reason to the applicant's "
+                           "own dossier, when its workflow waits for it (the procedure's "
+                           "diagram decides what follows); otherwise 409. Someone else's "
+                           "dossier is 403, or 404 when the caller may not see it.",
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {JSON: {"schema": {
+                "type": "object", "required": ["reason"],
+                "properties": {"reason": {"type": "string", "minLength": 1,
+                                          "maxLength": 1000}}}}}},
+            "responses": {"200": _body({"type": "object", "required": ["message", "dossier"],
+                                        "properties": {"message": {"type": "integer"},
+                                                       "dossier": _ref("Dossier")}},
+                                       "Delivered; the dossier after it."),
+                          **_errors("400", "401", "403", "404", "409", "422")},
+        },
+    },
     "/api/v1/tasks": {
         "get": {
             "operationId": "listTasks", "tags": ["tasks"],
@@ -417,9 +447,16 @@ PATHS: dict[str, Any] = {
                            "to the one dossier whose workflow waits for a message of this "
                            "name with these keys (200), or is kept for an administrator when "
                            "no dossier, or more than one, waits for it (202): it is never "
-                           "lost.",
+                           "lost. A message with no `correlation` files a new dossier of the "
+                           "procedure whose diagram starts on a message of that name (201, "
+                           "liên thông): its `payload.application` must satisfy that "
+                           "procedure's start form and it needs a `key` (422 otherwise, "
+                           "with every field's problems, and nothing is created).",
             "requestBody": {"required": True, "content": {JSON: {"schema": _ref("SendMessage")}}},
             "responses": {"200": _body(_ref("MessageReceipt"), "Delivered."),
+                          "201": _body(_ref("MessageReceipt"),
+                                       "A new dossier was filed (the same answer when the "
+                                       "same key is sent again)."),
                           "202": _body(_ref("MessageReceipt"), "Kept for an administrator."),
                           **_errors("400", "401", "403", "409", "422")},
         },

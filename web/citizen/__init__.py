@@ -9,6 +9,15 @@ from .blueprint import bp
 
 
 def register(app: Flask) -> None:
-    from . import apply, catalogue, dossiers, files, ratings, store, supplement  # noqa: F401  (routes)
+    from . import (  # noqa: F401  (routes)
+        apply,
+        catalogue,
+        dossiers,
+        files,
+        ratings,
+        store,
+        supplement,
+        withdrawal,
+    )
 
     app.register_blueprint(bp)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from engine.audit import events
 from engine.audit.event_types import EventType
 from engine.documents import blobs
-from engine.dossiers import drafts
+from engine.dossiers import drafts, messages
 from engine.errors import NotFound
 from engine.models import Dossier, Draft, HumanTask, ProcedureVersion, Rating
 from engine.procedures import procedures
@@ -84,7 +84,8 @@ def result_documents(dossier: Dossier) -> list[dict[str, str]]:
 
 
 def render_dossier(dossier: Dossier, status: int = 200, supplement: SupplementForm | None = None,
-                   rating_error: str | None = None) -> tuple[str, int]:
+                   rating_error: str | None = None, withdrawal_errors: dict[str, str] | None = None,
+                   withdrawal_reason: str = "") -> tuple[str, int]:
     s, lang = db(), select_locale()
     procedure = procedures.load_version(s, dossier.procedure_version_id)
     tasks = list(s.scalars(select(HumanTask).where(
@@ -105,7 +106,9 @@ def render_dossier(dossier: Dossier, status: int = 200, supplement: SupplementFo
         timeline=citizen_timeline(s, dossier), results=result_documents(dossier),
         supplement=supplement,
         rating=s.scalar(select(Rating).where(Rating.dossier_id == dossier.id)),
-        rating_error=rating_error)
+        rating_error=rating_error,
+        withdrawable=messages.awaits_message(s, dossier, messages.WITHDRAWAL),
+        withdrawal_errors=withdrawal_errors or {}, withdrawal_reason=withdrawal_reason)
     return html, status
 
 

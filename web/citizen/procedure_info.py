@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import Procedure as ProcedureRow
 from engine.models import ProcedureVersion
+from engine.procedures.bundle import MESSAGE_STARTS
 
 CHANNELS = ("online", "counter", "postal")
 
@@ -98,14 +99,16 @@ def describe(version: ProcedureVersion, lang: str) -> ProcedureCard:
 
 def newest_versions(session: Session) -> list[ProcedureVersion]:
     """The newest version of every procedure offered to applicants (not the shared
-    sub-procedures other procedures call), by procedure name."""
+    sub-procedures other procedures call, nor those a partner's message starts), by
+    procedure name."""
     newest = (select(ProcedureVersion.procedure_id, func.max(ProcedureVersion.version).label("v"))
               .group_by(ProcedureVersion.procedure_id).subquery())
     return [version for version in session.scalars(
         select(ProcedureVersion).join(ProcedureRow)
         .join(newest, (newest.c.procedure_id == ProcedureVersion.procedure_id)
               & (newest.c.v == ProcedureVersion.version))
-        .order_by(ProcedureRow.name_vi)) if not version.settings.get("shared")]
+        .order_by(ProcedureRow.name_vi))
+        if not version.settings.get("shared") and not version.settings.get(MESSAGE_STARTS)]
 
 
 def procedure_name(session: Session, code: str, lang: str) -> str:
