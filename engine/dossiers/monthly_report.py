@@ -6,7 +6,7 @@ chính, per procedure, in the columns of Circular 01/2018/TT-VPCP's report:
 - solved in the month (a result issued: done, then handed back): before, on, or after
   the first appointment date (an apology slip makes it late);
 - in progress at the end of the month: not yet due, overdue (against the first
-  appointment date, as at the month's last day);
+  appointment date, as at the month's last day, or today while the month runs);
 - returned or withdrawn in the month (rejected after reception; a withdrawn dossier counts
   once it carries an end time, and is left out while it carries none).
 
@@ -94,9 +94,10 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 
 def monthly_report(session: Session, calendar: WorkingCalendar, year: int, month: int,
-                   agencies: Agencies = None) -> MonthlyReport:
+                   agencies: Agencies = None, today: date | None = None) -> MonthlyReport:
     first, following = month_bounds(year, month)
     last = following - timedelta(days=1)
+    as_of = min(last, today) if today is not None else last
     start, end = day_start(calendar, first), day_start(calendar, following)
     slip = first_appointment()
     finished_in = and_(Dossier.finished_at >= start, Dossier.finished_at < end)
@@ -104,7 +105,7 @@ def monthly_report(session: Session, calendar: WorkingCalendar, year: int, month
     mark = dossier_timeliness(calendar, slip)
     original = func.coalesce(slip.c.previous_appointment, Dossier.appointment_date)
     pending = or_(Dossier.finished_at.is_(None), Dossier.finished_at >= end)
-    late_by_then = or_(slip.c.dossier_id.is_not(None), original < last)
+    late_by_then = or_(slip.c.dossier_id.is_not(None), original < as_of)
     new = Dossier.received_at >= start
 
     def count(condition: Any) -> Any:

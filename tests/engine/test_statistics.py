@@ -184,6 +184,9 @@ def test_monthly_report_columns_balance(march):
     assert (feb.new_online, feb.pending_in_time, feb.pending_overdue) == (1, 1, 0)
     [apr] = april.rows  # what was open at the end of March carries over
     assert (apr.carried_over, apr.new, apr.pending_overdue) == (2, 0, 2)
+    with transaction(sessions) as s:  # while March runs, its open dossiers are judged today
+        [running] = monthly_report(s, cal, 2026, 3, today=date(2026, 3, 6)).rows
+    assert (running.pending_in_time, running.pending_overdue) == (1, 1)
 
 
 def test_a_month_is_read_strictly():
