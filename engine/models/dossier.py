@@ -12,7 +12,12 @@ from .procedure import ProcedureVersion
 
 class Dossier(Base):
     __tablename__ = "dossiers"
-    __table_args__ = (Index("ix_dossiers_status_due", "status", "appointment_date"),)
+    __table_args__ = (
+        Index("ix_dossiers_status_due", "status", "appointment_date"),
+        # the leaders' dashboard and the monthly report count by these (migration 0022)
+        Index("ix_dossiers_received_at", "received_at"),
+        Index("ix_dossiers_finished_at", "finished_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)

@@ -18,6 +18,8 @@ class HumanTask(Base):
         # the inbox sorted by when tasks arrived (bench/inbox.py: 135 ms → 16 ms on SQLite)
         Index("ix_human_tasks_inbox_created", "state", "role", "department", "created_at"),
         Index("ix_human_tasks_assignee", "state", "assignee"),
+        # steps completed in a period, per department and officer (migration 0022)
+        Index("ix_human_tasks_completed", "state", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from engine.audit.events import verify_chain
 from engine.db import transaction
+from engine.dossiers.officers import record_view
 from engine.dossiers.replay import replay
 from engine.models import Event
 
@@ -125,13 +126,39 @@ def test_auditor_page_shows_the_chain_and_replay_verdicts(app, people, finished)
     assert 'id="chain-verdict" class="ok"' in body and "Chuỗi sự kiện nguyên vẹn" in body
     assert 'id="replay-verdict" class="ok"' in body and "cho cùng kết quả ở mọi bước" in body
     events = len(re.findall(r'<tr id="e\d+" data-seq=', body))
-    assert events == dossier(sessions, code).last_event_seq
+    assert events == dossier(sessions, code).last_event_seq - 1  # its own look, hidden
     assert auditor.get(f"/can-bo/ho-so/{code}").get_data(as_text=True).count(
         f"/can-bo/ho-so/{code}/kiem-toan") == 1  # linked from the dossier page
     from ..conftest import login
     specialist = login(app.test_client(), "chuyenvien")
     assert specialist.get(f"/can-bo/ho-so/{code}/kiem-toan").status_code == 403
     assert specialist.get(f"/can-bo/ho-so/{code}/nhat-ky.json").status_code == 403
+
+
+def test_auditor_shows_or_hides_the_looks_and_every_event_is_still_verified(
+        app, people, finished):
+    sessions, code = finished
+    for username in ("chuyenvien", "kiemtoan", "kiemtoan"):
+        with transaction(sessions) as s:
+            record_view(s, dossier(sessions, code).id, username, at("2026-03-06 09:00"))
+    auditor = _auditor(app)
+    body = auditor.get(f"/can-bo/ho-so/{code}/kiem-toan").get_data(as_text=True)
+    total = dossier(sessions, code).last_event_seq
+    rows = re.findall(r'<tr id="e\d+" data-seq=\S+>.*?<code>(\w+)</code>', body, re.S)
+    assert len(rows) == total - 4 and "viewed" not in rows  # 3 looks and this one
+    assert f'<dd id="event-count">{total}</dd>' in body
+    assert "Đã ẩn 4 lượt xem hồ sơ" in body and 'class="ok"' in body
+    shown = auditor.get(f"/can-bo/ho-so/{code}/kiem-toan?luot-xem=hien").get_data(as_text=True)
+    rows = re.findall(r'<tr id="e\d+" data-seq=\S+>.*?<code>(\w+)</code>', shown, re.S)
+    assert len(rows) == total + 1 and rows.count("viewed") == 5
+    assert "Đang hiện cả 5 lượt xem hồ sơ." in shown and "Ẩn các lượt xem" in shown
+    # a hidden look is still part of the chain: editing it breaks the verdict
+    with transaction(sessions) as s:
+        seq = s.scalar(select(Event.seq).where(Event.type == "viewed").order_by(Event.seq))
+    _tamper(sessions, code, lambda did: update(Event).where(
+        Event.dossier_id == did, Event.seq == seq).values(actor="ai-do"))
+    body = auditor.get(f"/can-bo/ho-so/{code}/kiem-toan").get_data(as_text=True)
+    assert 'id="chain-verdict" class="bad"' in body and f"từ sự kiện {seq}." in body
 
 
 def test_the_exported_log_can_be_checked_without_motcua(app, people, finished):

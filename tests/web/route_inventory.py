@@ -51,6 +51,7 @@ OWN_OFFICERS = frozenset({"reception", "specialist", "leader"})
 OFFICERS = OWN_OFFICERS | {"reception_other", "specialist_other", "leader_other"}
 OVERSEERS = frozenset({"auditor", "admin"})
 NOBODY: frozenset[str] = frozenset()
+LEADERS = frozenset({"leader", "leader_other"}) | OVERSEERS  # the leaders' dashboard
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,12 @@ ROUTES: dict[str, Route] = {
 
     # -- officers ------------------------------------------------------------------------
     "board.index": page("GET", OFFICERS | OVERSEERS | {"analyst"}),
+    "board.dashboard": page("GET", LEADERS),
+    "board.dashboard_figures": page("GET", LEADERS),
+    "board.dashboard_json": page("GET", LEADERS),
+    "board.dashboard_csv": page("GET", LEADERS),
+    "board.monthly_report": page("GET", LEADERS),
+    "board.monthly_report_csv": page("GET", LEADERS),
     "officer.inbox": page("GET", OFFICERS),
     "officer.registers": page("GET", OFFICERS | OVERSEERS),
     "officer.walk_in_start": page("GET", {"reception", "reception_other"}),

@@ -68,7 +68,7 @@ def test_reception_receives_specialist_asks_for_more_leader_approves(
     main = page.inner_text("main")
     assert "Đã hoàn thành bước “Tiếp nhận, kiểm tra hồ sơ”" in main
     page.click(f".flash a:text-is('Xem lại hồ sơ {code}')")  # no other dossier waits
-    assert "Nguyễn Thị Hoa" in page.inner_text("table.viewers")
+    assert "Nguyễn Thị Hoa đã xem" in page.inner_text("ul.viewers")
     page.click("a:has-text('Giấy tiếp nhận hồ sơ và hẹn trả kết quả')")
     slip = page.inner_text("article.slip")
     for text in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",

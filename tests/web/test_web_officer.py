@@ -14,6 +14,7 @@ from engine.dossiers import runner
 from engine.models import Attachment, Dossier, Event, HumanTask, Job, utcnow
 from engine.procedures import procedures
 from engine.scenario.scenario import all_scenarios, drive
+from web.formats import vn_datetime
 
 from ..conftest import PROCESSES, csrf_token, login
 from ..helpers import complete, open_tasks, task, work
@@ -262,10 +263,19 @@ def test_views_are_recorded_and_listed(app, deployed):
     viewed = events(sessions, code, "viewed")
     assert [e.actor for e in viewed] == ["chuyenvien", "tiepnhan"]
     body = page(client_of(app, "chuyenvien"), f"/can-bo/ho-so/{code}")[1]
-    viewers = re.search(r'<table class="viewers">.*?</table>', body, re.S).group(0)
-    assert "Trần Văn Minh" in viewers and "Nguyễn Thị Hoa" in viewers
-    assert re.search(r"<td>Trần Văn Minh</td><td>2</td>", viewers)
-    assert "Đã xem hồ sơ" in body
+    # folded per person in the timeline, each look behind a <details>
+    timeline = re.search(r'<ol class="timeline">.*?</ol>', body, re.S).group(0)
+    assert "Đã xem hồ sơ" not in timeline
+    viewers = re.search(r'<ul class="viewers">.*?</ul>', body, re.S).group(0)
+    with transaction(sessions) as s:
+        last = s.scalars(select(Event.at).join(Dossier).where(
+            Dossier.code == code, Event.actor == "chuyenvien", Event.type == "viewed")).all()
+    assert len(last) == 2
+    assert (f"Trần Văn Minh đã xem 2 lần, lần cuối {vn_datetime(last[-1])}</summary>"
+            in viewers)
+    assert "Nguyễn Thị Hoa đã xem 1 lần" in viewers
+    minh = re.search(r'<li data-viewer="chuyenvien">.*?</details>', viewers, re.S).group(0)
+    assert len(re.findall(r"<li><time>", minh)) == 2
 
 
 def test_attachments_are_served_only_to_those_who_see_the_dossier(app, deployed):

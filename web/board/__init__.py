@@ -34,3 +34,6 @@ def index() -> str:
                            incidents=incidents, ratings=rating_summary(s),
                            on_time=on_time_stats(s, load_calendar(s), today()),
                            sees_dossiers=any(current_user.has_role(r) for r in SEES_FILES))
+
+
+from . import dashboard, monthly  # noqa: E402,F401  (their routes join the blueprint)

@@ -7,9 +7,10 @@ from __future__ import annotations
 import base64
 import json
 
-from flask import Response, render_template
+from flask import Response, render_template, request
 from flask_login import current_user
 
+from engine.audit.event_types import EventType
 from engine.audit.events import GENESIS, history, verify_chain
 from engine.audit.seals import LEAF_RULE, seal_proofs
 from engine.dossiers.replay import replay
@@ -23,6 +24,7 @@ from . import bp
 from .procedure_info import localized
 
 AUDITS = ("auditor", "admin")
+VIEWS_PARAM, SHOWN = "luot-xem", "hien"  # ?luot-xem=hien lists the looks at the dossier too
 HASH_RULE = ("hash = sha256(prev_hash + canonical JSON of {dossier, seq, at, actor, type, "
              "payload}), keys sorted, separators ',' ':', UTF-8; the first prev_hash is 64 zeros")
 
@@ -33,10 +35,15 @@ def audit_page(code: str) -> str:
     s = db()
     dossier = open_dossier(s, current_user, code)  # an audit is a look at the dossier too
     procedure = load_version(s, dossier.procedure_version_id)
+    everything = history(s, dossier.id)
+    show_views = request.args.get(VIEWS_PARAM) == SHOWN
+    shown = [e for e in everything if show_views or e.type != EventType.VIEWED]
     events = [(e, json.dumps(e.payload, ensure_ascii=False, indent=1, sort_keys=True))
-              for e in history(s, dossier.id)]
+              for e in shown]
     return render_template(
-        "officer/audit.html", dossier=dossier, events=events,
+        "officer/audit.html", dossier=dossier, events=events, event_count=len(everything),
+        show_views=show_views, views=sum(e.type == EventType.VIEWED for e in everything),
+        views_param=VIEWS_PARAM, shown_word=SHOWN,
         chain=verify_chain(s, dossier), replayed=replay(s, dossier),
         version=dossier.procedure_version, procedure_name=localized(procedure.settings, "name"),
         document_versions=dossier_documents(s, dossier.id), hash_rule=HASH_RULE,

@@ -3,7 +3,7 @@ in words, its files, its history and who has looked at it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,22 +25,30 @@ from .timeline import entries
 
 @dataclass
 class Viewer:
+    """One person's looks at a dossier, folded into a line of its timeline."""
+
     username: str
     name: str
-    times: int
-    first: datetime
-    last: datetime
+    views: list[datetime] = field(default_factory=list)  # oldest first
+
+    @property
+    def times(self) -> int:
+        return len(self.views)
+
+    @property
+    def first(self) -> datetime:
+        return self.views[0]
+
+    @property
+    def last(self) -> datetime:
+        return self.views[-1]
 
 
 def viewer_list(session: Session, dossier: Dossier, names: dict[str, str]) -> list[Viewer]:
-    """Each officer who opened the dossier, with how often and when; most recent first."""
+    """Each officer who opened the dossier, with every time they did; most recent first."""
     seen: dict[str, Viewer] = {}
     for username, at in viewers(session, dossier):
-        v = seen.get(username)
-        if v is None:
-            seen[username] = Viewer(username, actor_name(names, username), 1, at, at)
-        else:
-            v.times, v.last = v.times + 1, at
+        seen.setdefault(username, Viewer(username, actor_name(names, username))).views.append(at)
     return sorted(seen.values(), key=lambda v: v.last, reverse=True)
 
 

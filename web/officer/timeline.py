@@ -1,10 +1,12 @@
-"""A dossier's event log told in plain words, newest last."""
+"""A dossier's event log told in plain words, newest last. Looks at the dossier are left
+out: the timeline folds them per person (dossier_view.viewer_list)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine.audit.event_types import EventType
 from engine.models import Event
 from engine.procedures.bundle import Procedure
 
@@ -28,6 +30,8 @@ def entries(events: list[Event], procedure: Procedure, names: dict[str, str],
     reading = Reading(procedure=procedure, lang=lang)
     out: list[Entry] = []
     for event in events:
+        if event.type == EventType.VIEWED:
+            continue
         told = describe(event, Audience.OFFICER, reading)
         if told is None:
             continue
