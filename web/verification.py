@@ -3,7 +3,6 @@ report of signing.verify in the words the pages show."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from engine import config
@@ -32,7 +31,7 @@ class Checked:
 
 def trust() -> TrustSettings | None:
     """MOTCUA_TRUST_ROOTS (PEM/DER files, ':'-separated) when set, else the local PKI."""
-    roots = [p for p in os.environ.get("MOTCUA_TRUST_ROOTS", "").split(os.pathsep) if p]
+    roots = config.trust_roots()
     if roots:
         return trust_from_files(roots)
     try:
