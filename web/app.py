@@ -86,6 +86,10 @@ def create_app(sessions: sessionmaker[Session], settings: config.Settings | None
 
     settings = settings or config.current()
     refuse_unfit(settings, sessions)
+    if settings.demo:
+        from . import demo_tables
+
+        demo_tables.create(sessions.kw["bind"])
     app = App(__name__)
     app.url_map.converters["int"] = IdConverter
     app.config.update(

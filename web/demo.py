@@ -23,7 +23,7 @@ from engine.outbox.worker_loop import daily_duties, hourly_duties
 from engine.procedures import procedures
 from engine.scenario.scenario import all_scenarios, drive
 
-from . import signing_keys
+from . import demo_tables, signing_keys
 from .app import create_app
 from .services import factory
 
@@ -124,6 +124,7 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
     config.install(replace(settings, demo=True,
                            public_url=settings.public_url or demo_url(host, port)))
     sessions = factory()
+    demo_tables.create(sessions.kw["bind"])
     click.echo(f"motcua demo — database {config.database_url()}")
     mail_server = None if seed_only else start_demo_delivery(sessions, host, port)
     seed(sessions)
