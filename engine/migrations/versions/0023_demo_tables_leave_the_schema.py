@@ -7,6 +7,8 @@ Create Date: 2026-12-07 16:30:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -32,15 +34,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     json = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
     present = set(sa.inspect(op.get_bind()).get_table_names())
-    columns = {
-        "demo_mail": lambda: [
+    columns: dict[str, list[sa.Column[Any]]] = {
+        "demo_mail": [
             sa.Column("mail_from", sa.String(300), nullable=False),
             sa.Column("recipients", json, nullable=False),
             sa.Column("subject", sa.String(500), nullable=False),
             sa.Column("message_id", sa.String(300)), sa.Column("dossier_code", sa.String(64)),
             sa.Column("size", sa.Integer(), nullable=False),
             sa.Column("sha256", sa.String(64), nullable=False)],
-        "demo_portal_receipts": lambda: [
+        "demo_portal_receipts": [
             sa.Column("dossier_code", sa.String(64), nullable=False),
             sa.Column("seq", sa.Integer(), nullable=False),
             sa.Column("status_code", sa.Integer(), nullable=False),
@@ -50,5 +52,5 @@ def downgrade() -> None:
         if table not in present:
             op.create_table(table, sa.Column("id", sa.Integer(), primary_key=True),
                             sa.Column("received_at", UTCDateTime(), nullable=False),
-                            *columns[table]())
+                            *columns[table])
             op.create_index(f"ix_{table}_dossier_code", table, ["dossier_code"])
