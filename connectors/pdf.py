@@ -14,7 +14,6 @@ never falls back glyph by glyph to a mixture of faces.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 from fontTools.ttLib import TTFont
 
+from engine import config
 from signing import SignatureBox, reserve_signature_fields
 
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
@@ -63,8 +63,8 @@ def _covers_vietnamese(path: Path) -> bool:
 @lru_cache(maxsize=1)
 def serif_fonts() -> dict[str, Path]:
     """The installed Vietnamese serif faces, by style (regular, bold, italic, bolditalic)."""
-    extra = os.environ.get("MOTCUA_FONT_DIR")
-    dirs = ([Path(extra)] if extra else []) + FONT_DIRS
+    extra = config.current().font_dir
+    dirs = ([extra] if extra else []) + FONT_DIRS
     for folder_name, pattern, styles in SERIF_CANDIDATES:
         for base in dirs:
             files = {k: base / folder_name / pattern.format(style=v) for k, v in styles.items()}

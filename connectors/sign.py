@@ -6,7 +6,7 @@ for an officer who serves several agencies), and its certificate's organisation 
 the agency issuing the result (`agency_name_vi`); its passphrase comes from
 the officer's consent given with "sign and approve" (engine.accounts.signing_grants). Timestamps
 and revocation data come from the local PKI (`motcua pki init`), or a TSA at
-MOTCUA_TSA_URL. Every failure — no consent, wrong passphrase, expired or revoked
+MOTCUA_TSA_URL and, with MOTCUA_TRUST_ROOTS, the certificates' own OCSP responders and CRLs. Every failure — no consent, wrong passphrase, expired or revoked
 certificate, a certificate of another agency, TSA unreachable — is a retryable job
 failure and then an incident, never an unsigned result passed on as signed.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography import x509
 from cryptography.x509.oid import NameOID
 from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps import TimeStamper
@@ -33,12 +34,14 @@ from signing import (
     InProcessTimeStamper,
     LocalPki,
     SigningLibraryError,
+    TrustSettings,
     http_timestamper,
     load_pkcs12,
     load_pki,
     same_organisation,
     sign_pdf,
     timestamp_authority,
+    trust_from_files,
 )
 from signing.certs import fingerprint, name_part
 from signing.keys import signer_certificate
@@ -53,9 +56,22 @@ def _dossier_id(ctx: JobContext) -> int:
         return session.scalars(select(Dossier.id).where(Dossier.code == ctx.dossier_code)).one()
 
 
-def timestamper(pki: LocalPki) -> TimeStamper:
+def timestamper(pki: LocalPki | None) -> TimeStamper:
+    """MOTCUA_TSA_URL's timestamp authority (any, https), else the local PKI's in-process."""
     url = config.tsa_url()
-    return http_timestamper(url) if url else InProcessTimeStamper(timestamp_authority(pki))
+    if url:
+        return http_timestamper(url, allow_remote=True, auth=config.tsa_login())
+    if pki is None:
+        raise RetryableError("no timestamp authority: set MOTCUA_TSA_URL")
+    return InProcessTimeStamper(timestamp_authority(pki))
+
+
+def _trust(pki: LocalPki | None, cert: x509.Certificate) -> TrustSettings:
+    """The roots of MOTCUA_TRUST_ROOTS with revocation fetched from each certificate's
+    own OCSP responder and CRL, else the local PKI's (answered offline)."""
+    if pki is None:
+        return trust_from_files(config.trust_roots(), allow_fetching=True)
+    return pki.trust(ocsp_for=[cert, pki.tsa.cert])
 
 
 def _sign(ctx: JobContext, signer: Signer, who: str, pdf: bytes, field: str | None,
@@ -63,7 +79,7 @@ def _sign(ctx: JobContext, signer: Signer, who: str, pdf: bytes, field: str | No
     """Sign at the procedure's level after checking the certificate's dates and
     revocation; returns what the job result records of the signature."""
     try:
-        pki = load_pki(config.pki_dir())
+        pki = None if config.trust_roots() else load_pki(config.pki_dir())
     except SigningLibraryError as exc:
         raise RetryableError(f"signing failed: {exc}") from exc
     cert = signer_certificate(signer)
@@ -72,7 +88,7 @@ def _sign(ctx: JobContext, signer: Signer, who: str, pdf: bytes, field: str | No
         raise RetryableError(
             f"{who}'s certificate is valid only from {cert.not_valid_before_utc:%d/%m/%Y}"
             f" to {cert.not_valid_after_utc:%d/%m/%Y}")
-    revoked = pki.revocation_of(cert)
+    revoked = pki.revocation_of(cert) if pki is not None else None
     if revoked is not None:
         raise RetryableError(f"{who}'s certificate was revoked on {revoked.date:%d/%m/%Y}")
     level = str(ctx.settings.get("signature_level", "B-LT"))
@@ -80,7 +96,7 @@ def _sign(ctx: JobContext, signer: Signer, who: str, pdf: bytes, field: str | No
         signed = sign_pdf(
             pdf, signer, level=level, field=field,
             timestamper=timestamper(pki) if level != "B-B" else None,
-            trust=pki.trust(ocsp_for=[cert, pki.tsa.cert]) if level in ("B-LT", "B-LTA") else None,
+            trust=_trust(pki, cert) if level in ("B-LT", "B-LTA") else None,
             reason=reason, location=ctx.settings.get("locality_vi"), title=title,
         )
     except SigningLibraryError as exc:

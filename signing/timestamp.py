@@ -210,13 +210,21 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def http_timestamper(url: str, *, allow_remote: bool = False, timeout: int = 5) -> TimeStamper:
+def http_timestamper(
+    url: str, *, allow_remote: bool = False, timeout: int = 5,
+    auth: tuple[str, str] | None = None,
+) -> TimeStamper:
     """pyHanko's HTTP timestamp client for `url`. Refuses a host other than loopback
-    unless `allow_remote` (the development setup never leaves the machine)."""
-    host = urlsplit(url).hostname
-    if not allow_remote and not is_loopback(host):
+    unless `allow_remote` (the development setup never leaves the machine); a remote
+    one must be https (its certificate checked against the system's CAs). `auth`:
+    HTTP basic credentials, for a service that asks for them."""
+    parts = urlsplit(url)
+    loopback = is_loopback(parts.hostname)
+    if not allow_remote and not loopback:
         raise TimestampError(f"{url} is not on the loopback interface")
-    return HTTPTimeStamper(url, timeout=timeout)
+    if not loopback and parts.scheme != "https":
+        raise TimestampError(f"{url}: a remote timestamp authority must be reached over https")
+    return HTTPTimeStamper(url, https=parts.scheme == "https", timeout=timeout, auth=auth)
 
 
 def _plain(

@@ -80,13 +80,22 @@ def signed_samples(signing_pki: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(autouse=True)
-def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signing_pki: Path) -> Path:
-    """Every test gets its own instance folder (blobs, mail) and the session's PKI."""
+def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signing_pki: Path) -> Iterator[Path]:
+    """Every test gets its own instance folder (blobs, mail) and the session's PKI, and
+    opts in to the demo's parts (the sandbox bank, the local PKI's endpoints); the tests
+    of production mode unset MOTCUA_DEMO. Settings a command installed end with the test."""
+    from engine import config
+
     path = tmp_path / "instance"
+    monkeypatch.setenv("MOTCUA_DEMO", "1")
     monkeypatch.setenv("MOTCUA_INSTANCE", str(path))
     monkeypatch.setenv("MOTCUA_PKI", str(signing_pki))
     monkeypatch.setenv("MOTCUA_SIGNING_KEK", SIGNING_KEK)
-    return path
+    for name in [n for n in os.environ if n.startswith("MOTCUA_") and n not in config.IGNORED]:
+        if name not in ("MOTCUA_DEMO", "MOTCUA_INSTANCE", "MOTCUA_PKI", "MOTCUA_SIGNING_KEK"):
+            monkeypatch.delenv(name)  # the settings of the shell that runs the suite
+    yield path
+    config.install(None)
 
 
 @pytest.fixture(scope="session")
@@ -177,7 +186,8 @@ def app(sessions):
     from web.app import create_app
 
     application = create_app(sessions, TESTING=True, SESSION_COOKIE_SECURE=False,
-                             SECRET_KEY="test-secret", RATELIMIT_ENABLED=False)
+                             SECRET_KEY="test-secret", RATELIMIT_ENABLED=False,
+                             DEMO=False)  # the mailbox and portal: tests turn them on
     return application
 
 

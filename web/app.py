@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from typing import Any
 
@@ -62,8 +61,8 @@ def with_security_headers(wsgi_app: Any) -> Any:
     return wrapped
 
 
-def _secret_key() -> str:
-    key = os.environ.get("MOTCUA_SECRET_KEY")
+def _secret_key(settings: config.Settings) -> str:
+    key = settings.secret_key
     if key:
         return key
     path = config.instance_dir() / "secret_key"
@@ -79,21 +78,33 @@ class App(Flask):
         return unit_of_work.run(super().dispatch_request)
 
 
-def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
+def create_app(sessions: sessionmaker[Session], settings: config.Settings | None = None,
+               **overrides: Any) -> Flask:
+    """The app on `sessions`, with `settings` (default: the process's); refuses
+    (config.SettingsError) what production cannot run with."""
+    from .startup import refuse_unfit
+
+    settings = settings or config.current()
+    refuse_unfit(settings, sessions)
+    if settings.demo:
+        from . import demo_tables
+
+        demo_tables.create(sessions.kw["bind"])
     app = App(__name__)
     app.url_map.converters["int"] = IdConverter
     app.config.update(
-        SECRET_KEY=_secret_key(),
+        SECRET_KEY=_secret_key(settings),
         SESSIONS=sessions,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("MOTCUA_COOKIE_SECURE", "1") == "1",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=40 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_TRANSLATION_DIRECTORIES=str(i18n.TRANSLATIONS),
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_ENABLED=True,
+        DEMO=settings.demo,  # the demo's mailbox and stand-in portal
     )
     app.config.update(overrides)
 
@@ -184,7 +195,7 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
     from . import payments, sandbox_bank
 
     payments.register(app)
-    if config.payment_settings().sandbox:
+    if config.sandbox_bank_on(settings):
         sandbox_bank.register(app)
 
     @app.get("/")
@@ -192,9 +203,10 @@ def create_app(sessions: sessionmaker[Session], **overrides: Any) -> Flask:
         return render_template("home.html")
 
     # The local PKI's timestamp authority, OCSP responder, CRLs and CA certificates,
-    # at the base URL written into its certificates (loopback clients only).
-    app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, {"/pki": with_security_headers(pki_wsgi_app(config.pki_dir()))})
+    # at the base URL written into its certificates (loopback clients only; demo only).
+    if settings.demo:
+        app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
+            app.wsgi_app, {"/pki": with_security_headers(pki_wsgi_app(config.pki_dir()))})
     return app
 
 

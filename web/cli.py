@@ -41,11 +41,20 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except MotcuaError as exc:
             _fail(exc)
+        except config.SettingsError as exc:
+            for problem in exc.problems:
+                click.secho(problem, fg="red", err=True)
+            click.secho("(every problem: `motcua config check`)", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """motcua: run government administrative procedures end to end."""
+    ctx.obj = config.load()  # the settings, read once for the command
+    before = config.install(ctx.obj)
+    ctx.call_on_close(lambda: config.install(before))
 
 
 def _json_arg(value: str) -> dict[str, Any]:
@@ -535,9 +544,11 @@ def users_list(show_all: bool) -> None:
                        f"{user.full_name[:28]:28} {' '.join(pairs) or '-'}")
 
 
-from .cli_pki import pki_group  # noqa: E402  (a group of its own module)
+from .cli_config import config_group  # noqa: E402  (groups of their own modules)
+from .cli_pki import pki_group  # noqa: E402
 
 main.add_command(pki_group)
+main.add_command(config_group)
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,7 @@ different states, served with a worker running in the same process."""
 from __future__ import annotations
 
 import logging
-import os
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import click
@@ -23,7 +23,7 @@ from engine.outbox.worker_loop import daily_duties, hourly_duties
 from engine.procedures import procedures
 from engine.scenario.scenario import all_scenarios, drive
 
-from . import signing_keys
+from . import demo_tables, signing_keys
 from .app import create_app
 from .services import factory
 
@@ -118,7 +118,13 @@ def demo_keys(sessions: sessionmaker[Session], log=click.echo) -> None:
 
 
 def run_demo(host: str, port: int, seed_only: bool) -> None:
+    # The demo opts in to its parts (sandbox bank, mailbox, stand-in portal, local PKI
+    # endpoints); the in-process worker reaches the sandbox bank at the public URL.
+    settings = config.current()
+    config.install(replace(settings, demo=True,
+                           public_url=settings.public_url or demo_url(host, port)))
     sessions = factory()
+    demo_tables.create(sessions.kw["bind"])
     click.echo(f"motcua demo — database {config.database_url()}")
     mail_server = None if seed_only else start_demo_delivery(sessions, host, port)
     seed(sessions)
@@ -127,8 +133,6 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
         click.echo(f"  sealed today's event logs of {sealed.leaves} dossier(s)")
     if seed_only:
         return
-    # the in-process worker reaches the sandbox bank's refund API at the public URL
-    os.environ.setdefault("MOTCUA_PUBLIC_URL", demo_url(host, port))
     from apscheduler.schedulers.background import BackgroundScheduler
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -164,15 +168,13 @@ def demo_url(host: str, port: int) -> str:
 def start_demo_delivery(sessions: sessionmaker[Session], host: str, port: int):
     """Mail goes to the embedded SMTP server (the demo mailbox), status updates
     to the app's own stand-in portal; links in messages point at this server."""
-    import os
-
     from .demo_mail import start_mail_server
 
     server = start_mail_server(sessions)
-    os.environ.update({"MOTCUA_SMTP_HOST": server.hostname, "MOTCUA_SMTP_PORT": str(server.port),
-                       "MOTCUA_SMTP_SECURITY": "none"})
-    os.environ.pop("MOTCUA_SMTP_USER", None)
-    os.environ.setdefault("MOTCUA_PUBLIC_URL", demo_url(host, port))
-    os.environ.setdefault("MOTCUA_PORTAL_SYNC_URL", f"{demo_url(host, port)}/demo/portal")
+    settings = config.current()
+    config.install(replace(
+        settings, smtp={"host": server.hostname, "port": server.port, "security": "none",
+                        "user": None, "password": None, "timeout": 30.0},
+        portal_sync_url=settings.portal_sync_url or f"{demo_url(host, port)}/demo/portal"))
     click.echo(f"Demo mail: SMTP {server.hostname}:{server.port} → http://{host}:{port}/demo/mailbox")
     return server

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import transaction
 from engine.documents import blobs
-from engine.models import DemoMail, utcnow
+from engine.models import utcnow
+
+from .demo_tables import DemoMail
 
 
 def free_port(host: str = "127.0.0.1") -> int:

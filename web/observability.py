@@ -12,7 +12,6 @@ import hmac
 import ipaddress
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -178,7 +177,7 @@ def metrics(sessions: sessionmaker[Session]) -> Response:
     refused = _scrape_refused()
     if refused is not None:
         return refused
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if config.prometheus_multiproc_dir():
         counted = CollectorRegistry()
         MultiProcessCollector(counted)
     else:

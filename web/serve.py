@@ -11,7 +11,6 @@ one for the run.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -67,14 +66,14 @@ def _forget_inherited_connections(app: Flask) -> None:
 def _count_across_processes() -> str | None:
     """Make the counters of every worker process add up at /metrics: use (and empty)
     PROMETHEUS_MULTIPROC_DIR, or a new folder for this run (returned: removed at exit)."""
-    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    given = config.prometheus_multiproc_dir()
     if given:
         for stale in Path(given).glob("*.db"):
             stale.unlink()
         made = None
     else:
         made = given = tempfile.mkdtemp(prefix="motcua-metrics-")
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+        config.set_prometheus_multiproc_dir(made)
     # Metrics with labels make their values when first used, after this line.
     values.ValueClass = values.get_value_class()
     return made

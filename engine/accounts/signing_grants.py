@@ -30,7 +30,7 @@ def _kek_path() -> Path:
 
 
 def _fernet() -> Fernet:
-    key = os.environ.get("MOTCUA_SIGNING_KEK")
+    key = config.current().signing_kek
     if not key:
         path = _kek_path()
         if not path.exists():

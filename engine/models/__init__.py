@@ -5,7 +5,7 @@ from .apology import ApologySlip, LateMark
 from .attachment import Attachment, Draft, Rating
 from .base import Base, utcnow
 from .calendar_day import CalendarDay
-from .delivery import DemoMail, DemoPortalReceipt, PortalUpdate, SentMessage, Shipment
+from .delivery import PortalUpdate, SentMessage, Shipment
 from .document_store import StoredDocument
 from .dossier import Dossier, DossierCodeCounter
 from .duty_lease import DutyLease
@@ -25,7 +25,7 @@ from .user import ApiToken, Delegation, User, UserRole
 __all__ = [
     "Attachment", "Draft", "Rating", "ApiToken", "Delegation", "Base", "utcnow", "CalendarDay", "Dossier", "DossierCodeCounter", "Event", "Incident",
     "Job", "JobKind", "Timer", "Procedure", "ProcedureVersion", "HumanTask", "SigningGrant", "User", "UserRole",
-    "DemoMail", "DemoPortalReceipt", "PortalUpdate", "SentMessage", "Shipment",
+    "PortalUpdate", "SentMessage", "Shipment",
     "ApologySlip", "LateMark", "SlaReminder",
     "Payment", "PaymentNotice", "Refund",
     "RegisterCounter", "RegisterEntry", "AuditSeal", "SealLeaf", "AccountEvent",

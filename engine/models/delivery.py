@@ -1,5 +1,6 @@
 """What left the system for the applicant or the national portal: messages sent,
-postal shipments, status updates for the portal, and the demo's own receivers."""
+postal shipments, status updates for the portal (the demo's own receivers are in
+web/demo_tables.py, outside the production schema)."""
 
 from __future__ import annotations
 
@@ -73,32 +74,3 @@ class PortalUpdate(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ack: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-
-
-class DemoMail(Base):
-    """A message the demo's embedded SMTP server received (the raw message is a blob)."""
-
-    __tablename__ = "demo_mail"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    mail_from: Mapped[str] = mapped_column(String(300))
-    recipients: Mapped[list[str]] = mapped_column(JSONType)
-    subject: Mapped[str] = mapped_column(String(500))
-    message_id: Mapped[str | None] = mapped_column(String(300))
-    dossier_code: Mapped[str | None] = mapped_column(String(64), index=True)
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-
-
-class DemoPortalReceipt(Base):
-    """A status update the demo's stand-in national portal received."""
-
-    __tablename__ = "demo_portal_receipts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    dossier_code: Mapped[str] = mapped_column(String(64), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType)

@@ -669,6 +669,17 @@ def test_http_timestamper_stays_on_loopback():
     assert http_timestamper("http://[::1]:8080/tsa").url == "http://[::1]:8080/tsa"
 
 
+def test_a_remote_timestamp_authority_is_reached_over_https_with_its_login():
+    from signing.errors import TimestampError
+
+    with pytest.raises(TimestampError, match="https"):
+        http_timestamper("http://tsa.example.vn/tsa", allow_remote=True)
+    stamper = http_timestamper("https://tsa.example.vn/tsr", allow_remote=True,
+                               auth=("ubnd", "secret"))
+    assert stamper.url == "https://tsa.example.vn/tsr"
+    assert (stamper.auth.login, stamper.auth.password) == ("ubnd", "secret")
+
+
 # -- independent checks ----------------------------------------------------------------
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from engine.db import transaction
 from engine.documents import blobs
-from engine.models import DemoMail
 from web.demo_mail import start_mail_server
+from web.demo_tables import DemoMail
 
 PDF = "%PDF-1.7\n% kết quả\n%%EOF\n".encode()
 

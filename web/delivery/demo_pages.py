@@ -12,11 +12,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine.documents import blobs
-from engine.models import DemoMail, DemoPortalReceipt, utcnow
+from engine.models import utcnow
 from engine.status import PORTAL_STATUS_NAMES
 
 from ..citizen.files import blob_response
 from ..demo_mail import parts
+from ..demo_tables import DemoMail, DemoPortalReceipt
 from ..extensions import csrf
 from ..identity import db
 

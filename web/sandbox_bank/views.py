@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -98,7 +97,7 @@ def _result_params(txn: ledger.Transaction, secret: str) -> dict[str, str]:
 
 
 def ipn_url() -> str:
-    return os.environ.get("MOTCUA_SANDBOX_IPN_URL") or url_for("payments.ipn", _external=True)
+    return config.current().sandbox_ipn_url or url_for("payments.ipn", _external=True)
 
 
 def _notify(tmn: str, ref: str, result: dict[str, str]) -> str:
