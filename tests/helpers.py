@@ -166,3 +166,17 @@ def bpmn_bundle(folder: Path, name: str, extra_toml: str = "", source: Path | No
         f'{extra_toml}\n[fees]\nonline = 0\ncounter = 0\npostal = 0\n\n[lanes]\n{lanes}\n',
         encoding="utf-8")
     return bundle
+
+
+def validate_folder(processes: Path) -> list[str]:
+    """Validate every bundle under `processes` as deploying it would, each caller with
+    the shared sub-procedures it calls; returns the codes validated."""
+    from engine.procedures.bundle import called_elsewhere, validate
+
+    bundles = {f.name: load_bundle(f) for f in sorted(processes.iterdir())
+               if (f / "procedure.toml").exists()}
+    shared = {code: validate(b, None) for code, b in bundles.items() if not called_elsewhere(b)}
+    for code, bundle in bundles.items():
+        if code not in shared:
+            validate(bundle, None, {c: shared[c] for c in called_elsewhere(bundle)})
+    return list(bundles)

@@ -47,9 +47,13 @@ def _departments(session: Session) -> set[str]:
     found: set[str] = set()
     for version in session.scalars(select(ProcedureVersion)):
         settings = version.settings
+        if settings.get("shared"):  # runs in its callers' agencies and departments
+            continue
         default = settings.get("department") or settings["agency"]
         found.add(settings["agency"])
-        found.update(lane.get("department", default) for lane in settings["lanes"].values())
+        for lane in settings["lanes"].values():
+            # a lane routed by the dossier's data lists the departments it may name
+            found.update(lane.get("departments") or [lane.get("department", default)])
     return found
 
 
@@ -98,7 +102,7 @@ def demo_keys(sessions: sessionmaker[Session], log=click.echo) -> None:
     signing_keys.init("motcua demo")
     with transaction(sessions) as s:
         agencies = {v.settings["agency"]: v.settings.get("agency_name_vi") or v.settings["agency"]
-                    for v in s.scalars(select(ProcedureVersion))}
+                    for v in s.scalars(select(ProcedureVersion)) if not v.settings.get("shared")}
         for username, title in DEMO_SIGNERS.items():
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
