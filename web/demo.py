@@ -24,6 +24,7 @@ from engine.procedures import procedures
 from engine.scenario.scenario import all_scenarios, drive
 
 from . import signing_keys
+from .admin.departments import known_departments
 from .app import create_app
 from .services import factory
 
@@ -41,20 +42,6 @@ DEMO_DOSSIERS = [
 ]
 # Left waiting for their fee: the demo citizen pays them online on the sandbox bank.
 DEMO_UNPAID = [("construction_permit", "approve")]
-
-
-def _departments(session: Session) -> set[str]:
-    found: set[str] = set()
-    for version in session.scalars(select(ProcedureVersion)):
-        settings = version.settings
-        if settings.get("shared"):  # runs in its callers' agencies and departments
-            continue
-        default = settings.get("department") or settings["agency"]
-        found.add(settings["agency"])
-        for lane in settings["lanes"].values():
-            # a lane routed by the dossier's data lists the departments it may name
-            found.update(lane.get("departments") or [lane.get("department", default)])
-    return found
 
 
 def demo_users(departments: set[str]) -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -76,7 +63,7 @@ def seed(sessions: sessionmaker[Session], log=click.echo) -> None:
             log(f"  procedure {r.code} v{r.version} ({'new' if r.created else 'unchanged'})")
         fresh = not s.scalar(select(func.count()).select_from(Dossier))
         if fresh:
-            for username, name, roles in demo_users(_departments(s)):
+            for username, name, roles in demo_users(set(known_departments(s))):
                 create_user(s, username, name, DEMO_PASSWORD, roles, by="demo")
     demo_keys(sessions, log)  # again on a later start: keys a newer version needs
     if not fresh:
@@ -148,7 +135,7 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
     click.echo(f"\nServing {url}  (worker in-process: jobs and timers every 2 s, deadline reminders hourly; Ctrl-C to stop)")
     click.echo(f"Demo accounts, password '{DEMO_PASSWORD}':")
     with transaction(sessions) as s:
-        for username, name, roles in demo_users(_departments(s)):
+        for username, name, roles in demo_users(set(known_departments(s))):
             click.echo(f"  {username:11} {name:38} {', '.join(sorted({r for r, _ in roles}))}")
     click.echo(f"Sign in at {url}login with one of the accounts above; the tracking board is at {url}board")
     try:

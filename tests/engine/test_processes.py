@@ -115,6 +115,7 @@ def test_consultation_opens_one_task_per_department_in_its_inbox(deployed):
     ("xay_dung_moi", 5, False, 75000, ["QLDT", "TNMT"]),
     ("sua_chua_cai_tao", 7, False, 75000, ["PCCC", "QLDT"]),
     ("dieu_chinh", 3, True, 15000, ["PCCC", "QLDT"]),
+    ("xay_dung_moi", 8, True, 75000, ["PCCC", "QLDT", "TNMT"]),  # fire safety asked once
 ])
 def test_construction_fee_and_consulted_departments_come_from_the_decision_tables(
         deployed, kind, floors, basement, fee, departments):
