@@ -35,10 +35,10 @@ from engine.dossiers import runner
 from engine.outbox.outbox import claim_jobs, complete_job
 from engine.outbox.worker import _context
 from engine.procedures import operators, procedures
-from engine.procedures.bundle import load_bundle
 from engine.scenario.scenario import Scenario, open_task
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = ("fee_collection", "result_issue")
 PG_URL = os.environ.get("MOTCUA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 # What every service task answers, in both runs: the engine is measured, not the
@@ -58,7 +58,7 @@ def run_ours(url: str, scenario: Scenario, n: int) -> dict[str, float]:
     migrate.upgrade(engine)
     sessions = db.session_factory(engine)
     with transaction(sessions) as s:
-        procedures.deploy(s, load_bundle(ROOT / "processes" / scenario.procedure), "bench")
+        procedures.deploy_path(s, ROOT / "processes", "bench")  # with its shared sub-procedures
     steps: list[float] = []
     sizes: list[int] = []
     now = START
@@ -122,8 +122,11 @@ def run_ceiling(scenario: Scenario, n: int) -> dict[str, float]:
 
     script_engine = PythonScriptEngine(environment=Inline())
     parser = SpiffBpmnParser()
-    parser.add_bpmn_file(str(ROOT / "processes" / scenario.procedure / "procedure.bpmn"))
+    for code in (scenario.procedure, *SHARED):  # the shared sub-procedures it calls
+        parser.add_bpmn_file(str(ROOT / "processes" / code / "procedure.bpmn"))
+        parser.add_dmn_files([str(f) for f in (ROOT / "processes" / code).glob("decisions/*.dmn")])
     spec = parser.get_spec(scenario.procedure)
+    subprocesses = parser.get_subprocess_specs(scenario.procedure)
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     data = {"application": scenario.application, "channel": scenario.channel, "fee_amount": 0,
             "dossier_code": "X", "procedure_code": scenario.procedure}
@@ -132,7 +135,7 @@ def run_ceiling(scenario: Scenario, n: int) -> dict[str, float]:
     wall = time.perf_counter()
     for _ in range(n):
         t = time.perf_counter()
-        wf = BpmnWorkflow(spec, script_engine=script_engine)
+        wf = BpmnWorkflow(spec, subprocesses, script_engine=script_engine)
         wf.get_next_task(state=TaskState.READY).data.update(data)
         wf.do_engine_steps()
         state = serializer.serialize_json(wf)

@@ -40,7 +40,7 @@ STATUSES = ("submitted", "received", "in_progress", "in_progress", "supplement_r
 QUEUES = [("reception", "MOTCUA", 0.25, "Tiếp nhận, kiểm tra hồ sơ"),
           ("specialist", "TUPHAP", 0.25, "Thẩm định"),
           ("specialist", "QLDT", 0.15, "Tổng hợp, dự thảo giấy phép"),
-          ("specialist", "TNMT", 0.10, "Kiểm tra thực địa"),
+          ("specialist", "TNMT", 0.10, "Cho ý kiến về hồ sơ đề nghị cấp phép"),
           ("leader", "LANHDAO", 0.25, "Phê duyệt, ký")]
 OFFICERS = {("reception", "MOTCUA"): ["tiepnhan", "tiepnhan2", "tiepnhan3"],
             ("specialist", "TUPHAP"): ["chuyenvien", "chuyenvien2"],

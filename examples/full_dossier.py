@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from connectors import register_all
+from connectors import organisation_keys, register_all
 from engine import config, db, migrate
 from engine.audit import events
 from engine.db import transaction
 from engine.dossiers import runner
 from engine.dossiers.replay import replay
-from engine.models import Job
+from engine.models import Job, ProcedureVersion
 from engine.procedures import procedures
 from engine.scenario.scenario import Clock, all_scenarios, drive
 from signing import OfficerSpec, init_pki
@@ -45,6 +45,11 @@ def main() -> None:
     with transaction(sessions) as s:
         for r in procedures.deploy_path(s, config.processes_dir(), "example"):
             print(f"deployed {r.code} v{r.version} {r.content_hash[:12]}")
+        agencies = {v.settings["agency"]: v.settings["agency_name_vi"]
+                    for v in s.scalars(select(ProcedureVersion)) if not v.settings.get("shared")}
+    for agency, name in sorted(agencies.items()):  # each agency seals the results it issues
+        if not organisation_keys.has_key(agency):
+            organisation_keys.issue(agency, name)
     # Monday 2 March 2026, 08:00 in Hà Nội; every step one hour later.
     clock_start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     for name, scenario in all_scenarios().items():

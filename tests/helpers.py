@@ -216,3 +216,17 @@ def issued_result(session: Session, owner: str, dossier_code: str | None = None,
     session.add(item)
     session.flush()
     return item
+
+
+def validate_folder(processes: Path) -> list[str]:
+    """Validate every bundle under `processes` as deploying it would, each caller with
+    the shared sub-procedures it calls; returns the codes validated."""
+    from engine.procedures.bundle import called_elsewhere, validate
+
+    bundles = {f.name: load_bundle(f) for f in sorted(processes.iterdir())
+               if (f / "procedure.toml").exists()}
+    shared = {code: validate(b, None) for code, b in bundles.items() if not called_elsewhere(b)}
+    for code, bundle in bundles.items():
+        if code not in shared:
+            validate(bundle, None, {c: shared[c] for c in called_elsewhere(bundle)})
+    return list(bundles)

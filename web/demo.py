@@ -24,6 +24,7 @@ from engine.procedures import procedures
 from engine.scenario.scenario import all_scenarios, drive
 
 from . import demo_tables, signing_keys
+from .admin.departments import known_departments
 from .app import create_app
 from .services import factory
 
@@ -41,16 +42,6 @@ DEMO_DOSSIERS = [
 ]
 # Left waiting for their fee: the demo citizen pays them online on the sandbox bank.
 DEMO_UNPAID = [("construction_permit", "approve")]
-
-
-def _departments(session: Session) -> set[str]:
-    found: set[str] = set()
-    for version in session.scalars(select(ProcedureVersion)):
-        settings = version.settings
-        default = settings.get("department") or settings["agency"]
-        found.add(settings["agency"])
-        found.update(lane.get("department", default) for lane in settings["lanes"].values())
-    return found
 
 
 def demo_users(departments: set[str]) -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -72,7 +63,7 @@ def seed(sessions: sessionmaker[Session], log=click.echo) -> None:
             log(f"  procedure {r.code} v{r.version} ({'new' if r.created else 'unchanged'})")
         fresh = not s.scalar(select(func.count()).select_from(Dossier))
         if fresh:
-            for username, name, roles in demo_users(_departments(s)):
+            for username, name, roles in demo_users(set(known_departments(s))):
                 create_user(s, username, name, DEMO_PASSWORD, roles, by="demo")
     demo_keys(sessions, log)  # again on a later start: keys a newer version needs
     if not fresh:
@@ -98,7 +89,7 @@ def demo_keys(sessions: sessionmaker[Session], log=click.echo) -> None:
     signing_keys.init("motcua demo")
     with transaction(sessions) as s:
         agencies = {v.settings["agency"]: v.settings.get("agency_name_vi") or v.settings["agency"]
-                    for v in s.scalars(select(ProcedureVersion))}
+                    for v in s.scalars(select(ProcedureVersion)) if not v.settings.get("shared")}
         for username, title in DEMO_SIGNERS.items():
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
@@ -148,7 +139,7 @@ def run_demo(host: str, port: int, seed_only: bool) -> None:
     click.echo(f"\nServing {url}  (worker in-process: jobs and timers every 2 s, deadline reminders hourly; Ctrl-C to stop)")
     click.echo(f"Demo accounts, password '{DEMO_PASSWORD}':")
     with transaction(sessions) as s:
-        for username, name, roles in demo_users(_departments(s)):
+        for username, name, roles in demo_users(set(known_departments(s))):
             click.echo(f"  {username:11} {name:38} {', '.join(sorted({r for r, _ in roles}))}")
     click.echo(f"Sign in at {url}login with one of the accounts above; the tracking board is at {url}board")
     try:

@@ -26,7 +26,7 @@ from ..errors import Conflict, InvalidInput, MotcuaError, NotFound, WorkflowErro
 from ..models import Dossier, HumanTask, Job, JobKind, MessageWait, Timer, utcnow
 from ..procedures import forms
 from ..procedures.bundle import CHANNELS, MESSAGE_STARTS, Procedure, TaskInfo
-from ..procedures.fees import compute_fee
+from ..procedures.fees import charged_fee, compute_fee
 from ..procedures.procedures import latest_version, load_version
 from . import side_jobs, status_jobs
 from .codes import next_code
@@ -351,6 +351,10 @@ def _task_due(dossier: Dossier, calendar: WorkingCalendar, info: TaskInfo, at: d
 
 def _queue_jobs(session: Session, dossier: Dossier, outcome: Outcome, at: datetime) -> None:
     for task_id, info, params, data in outcome.jobs:
+        if info.operator == "fee.collect":
+            # what is paid, receipted, refunded and reconciled is the dossier's fee
+            fee = charged_fee(data, info.element_id)
+            dossier.fee_amount = dossier.fee_amount if fee is None else fee
         session.add(Job(
             dossier_id=dossier.id, workflow_task_id=task_id, element_id=info.element_id,
             operator=info.operator or "", payload={"params": params, "data": data},

@@ -27,7 +27,7 @@ from engine.procedures.bundle import load_bundle, validate
 from web.cli import main
 
 from ..conftest import csrf_token, login
-from ..helpers import CONFORMANCE, bpmn_bundle
+from ..helpers import CONFORMANCE, bpmn_bundle, validate_folder
 
 REFUSED = CONFORMANCE / "refused"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -273,10 +273,7 @@ def test_python_expressions_are_left_to_the_sandbox(tag, text):
 def test_the_real_procedures_and_the_conformance_diagrams_still_validate(tmp_path):
     validate(load_bundle(bpmn_bundle(tmp_path, "poison")), None)
     processes = Path(__file__).resolve().parents[2] / "processes"
-    folders = [f for f in sorted(processes.iterdir()) if (f / "procedure.toml").exists()]
-    assert folders
-    for folder in folders:
-        validate(load_bundle(folder), None)
+    assert validate_folder(processes)
 
 
 def _zip(bundle: Path) -> bytes:

@@ -14,6 +14,7 @@ from engine.dossiers import runner
 from engine.dossiers.apology import issue_apology
 from engine.dossiers.replay import replay
 from engine.models import Event, HumanTask, Job
+from engine.payments import payments
 from engine.procedures import procedures
 from engine.scenario.scenario import Clock, all_scenarios, drive, play
 
@@ -31,7 +32,10 @@ EXPECTED_END = {"approve": "returned", "supplement": "returned", "reject": "reje
 def deployed(sessions):
     with transaction(sessions) as s:
         results = procedures.deploy_path(s, PROCESSES, "test")
-    assert {r.code for r in results} == {"marital_status", "birth_registration", "construction_permit"}
+    codes = [r.code for r in results]
+    # the shared sub-procedures first: their callers pin the versions just deployed
+    assert set(codes[:2]) == {"fee_collection", "result_issue"}
+    assert set(codes[2:]) == {"marital_status", "birth_registration", "construction_permit"}
     return sessions
 
 
@@ -55,36 +59,105 @@ def test_scenario_runs_to_its_end_and_replays(deployed, name, path):
         assert report.consistent, report
 
 
-def test_every_required_element_kind_is_used():
-    from engine.procedures.bundle import load_bundle, validate
+def test_every_required_element_kind_is_used(deployed):
     kinds: set[str] = set()
     operators: set[str] = set()
     roles: set[str] = set()
     for code in ("marital_status", "birth_registration", "construction_permit"):
         bpmn = (PROCESSES / code / "procedure.bpmn").read_text()
-        kinds |= {k for k in ("parallelGateway", "exclusiveGateway", "boundaryEvent", "timerEventDefinition")
+        kinds |= {k for k in ("exclusiveGateway", "boundaryEvent", "timerEventDefinition",
+                              "callActivity", "businessRuleTask", "multiInstanceLoopCharacteristics")
                   if f"<bpmn:{k}" in bpmn}
-        proc = validate(load_bundle(PROCESSES / code), None)
+        with transaction(deployed) as s:
+            proc = procedures.load_version(s, procedures.latest_version(s, code).id)
         operators |= {t.operator for t in proc.tasks.values() if t.operator}
         roles |= {t.role for t in proc.tasks.values() if t.role}
         assert proc.settings["legal_deadline_working_days"] > 0 and proc.settings["documents"]
-    assert kinds == {"parallelGateway", "exclusiveGateway", "boundaryEvent", "timerEventDefinition"}
+    assert kinds == {"exclusiveGateway", "boundaryEvent", "timerEventDefinition", "callActivity",
+                     "businessRuleTask", "multiInstanceLoopCharacteristics"}
     assert {"fee.collect", "fee.refund", "result.render", "result.sign", "result.deliver",
             "notify.send"} <= operators
     assert roles == {"reception", "specialist", "leader", "citizen"}
 
 
-def test_parallel_consultation_opens_two_departments_at_once(deployed):
+def test_all_three_call_the_shared_fee_collection_and_result_issue_once_kept():
+    for code in ("marital_status", "birth_registration", "construction_permit"):
+        bpmn = (PROCESSES / code / "procedure.bpmn").read_text()
+        assert 'calledElement="fee_collection"' in bpmn and 'calledElement="result_issue"' in bpmn
+        assert "fee.collect" not in bpmn and "result.render\" resultVariable=\"result\"" not in bpmn
+    for shared in ("fee_collection", "result_issue"):
+        assert 'shared = true' in (PROCESSES / shared / "procedure.toml").read_text()
+
+
+def consultations(sessions, code: str) -> list[tuple[str, str]]:
+    return [(t.element_id, t.department) for t in open_tasks(sessions, code)]
+
+
+def test_consultation_opens_one_task_per_department_in_its_inbox(deployed):
     sc = SCENARIOS["construction_permit"]
     events = list(play(deployed, sc, "approve", steps=1, clock=Clock(MONDAY)))
     code = events[0][0]
-    tasks = open_tasks(deployed, code)
-    assert sorted((t.element_id, t.department) for t in tasks) == [
-        ("design_appraisal", "QLDT"), ("site_inspection", "TNMT")]
-    complete(deployed, code, "site_inspection", sc.paths["approve"][2].data, "cv2", at("2026-03-03 09:00"))
-    assert [t.element_id for t in open_tasks(deployed, code)] == ["design_appraisal"]  # join waits
-    complete(deployed, code, "design_appraisal", sc.paths["approve"][1].data, "cv1", at("2026-03-03 10:00"))
+    assert sorted(consultations(deployed, code)) == [("consultation", "QLDT"), ("consultation", "TNMT")]
+    site = next(t for t in open_tasks(deployed, code) if t.department == "TNMT")
+    opinion = sc.paths["approve"][2].data
+    with transaction(deployed) as s:
+        runner.complete_task(s, site.id, opinion, actor="cv2", at=at("2026-03-03 09:00"))
+    assert consultations(deployed, code) == [("consultation", "QLDT")]  # every opinion is awaited
+    complete(deployed, code, "consultation", {**opinion, "consultation_conclusion": "can_bo_sung"},
+             "cv1", at("2026-03-03 10:00"))
     assert [t.element_id for t in open_tasks(deployed, code)] == ["review"]
+    with transaction(deployed) as s:
+        d = runner.get_dossier(s, code)
+        assert replay(s, d).consistent
+
+
+@pytest.mark.parametrize("kind, floors, basement, fee, departments", [
+    ("xay_dung_moi", 5, False, 75000, ["QLDT", "TNMT"]),
+    ("sua_chua_cai_tao", 7, False, 75000, ["PCCC", "QLDT"]),
+    ("dieu_chinh", 3, True, 15000, ["PCCC", "QLDT"]),
+    ("xay_dung_moi", 8, True, 75000, ["PCCC", "QLDT", "TNMT"]),  # fire safety asked once
+])
+def test_construction_fee_and_consulted_departments_come_from_the_decision_tables(
+        deployed, kind, floors, basement, fee, departments):
+    sc = SCENARIOS["construction_permit"]
+    building = {**sc.application["cong_trinh"], "so_tang": floors, "co_tang_ham": basement}
+    if basement:
+        building["so_tang_ham"] = 1
+    application = {**sc.application, "loai_cap_phep": kind, "cong_trinh": building}
+    with transaction(deployed) as s:
+        d = runner.submit(s, "construction_permit", application, actor="a", channel="online",
+                          applicant_user="a", at=MONDAY)
+        code = d.code
+        # the decided fee is the dossier's fee from submission on: shown, then charged
+        assert d.status == "awaiting_payment" and d.fee_amount == fee
+    work(deployed, MONDAY)
+    with transaction(deployed) as s:
+        d = runner.get_dossier(s, code)
+        [job] = s.scalars(select(Job).where(Job.dossier_id == d.id, Job.status == "waiting")).all()
+        pending = payments.open_online_payment(s, d, "sandbox", MONDAY)
+        assert (job.operator, pending.amount) == ("fee.collect", fee)
+        paid = payments.record_counter_payment(s, code, "tiepnhan", MONDAY)
+        assert paid.amount == fee
+    work(deployed, MONDAY)
+    complete(deployed, code, "reception", sc.paths["approve"][0].data, "tiepnhan", at("2026-03-02 10:00"))
+    work(deployed, at("2026-03-02 10:00"))
+    assert sorted(t.department for t in open_tasks(deployed, code)) == departments
+    with transaction(deployed) as s:
+        d = runner.get_dossier(s, code)
+        assert [m.problem for m in payments.reconcile(s, MONDAY.date())
+                if m.dossier == code] == []
+        assert replay(s, d).consistent
+
+
+def test_a_fee_step_refuses_a_fee_that_is_not_a_whole_amount():
+    from engine.errors import WorkflowError
+    from engine.procedures.fees import charged_fee
+
+    assert charged_fee({"fee_amount": 75000.0}, "collect_fee") == 75000
+    assert charged_fee({}, "collect_fee") is None
+    for bad in (-1, 1.5, "75000", True):
+        with pytest.raises(WorkflowError, match="collect_fee|fee_amount"):
+            charged_fee({"fee_amount": bad}, "collect_fee")
 
 
 def test_fee_by_channel_is_computed_at_submission(deployed):

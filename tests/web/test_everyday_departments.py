@@ -71,3 +71,14 @@ def test_role_rows_naming_no_known_department_are_flagged(app, people, sessions)
     assert r.status_code == 302
     assert _roles(sessions, "chuyenvien") == {("specialist", "TUPHAP"), ("leader", "TUPHAPP"),
                                               ("reception", "MOTCUA")}
+
+
+def test_the_departments_a_routed_lane_may_name_are_known_and_shared_bundles_add_none(sessions):
+    from web.admin.departments import known_departments
+
+    _deploy(sessions)
+    with transaction(sessions) as s:
+        known = known_departments(s)
+    # the construction permit's consultation goes to the departments its table names
+    assert {"QLDT", "TNMT", "PCCC"} <= set(known)
+    assert "DUNGCHUNG" not in known  # the shared sub-procedures' placeholder agency

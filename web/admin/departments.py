@@ -34,6 +34,8 @@ def _from_procedures(session: Session) -> dict[str, Department]:
     found: dict[str, Department] = {}
     rows = session.execute(select(Procedure.code, ProcedureVersion.settings).join(ProcedureVersion))
     for code, settings in rows:
+        if settings.get("shared"):  # runs in its callers' agencies and departments
+            continue
         agency = settings.get("agency")
         if agency:
             found.setdefault(agency, Department(agency)).agency_of.add(code)
@@ -41,8 +43,9 @@ def _from_procedures(session: Session) -> dict[str, Department]:
         for lane in (settings.get("lanes") or {}).values():
             role = lane.get("role") if isinstance(lane, dict) else None
             if role and role != "citizen":
-                dept = lane.get("department", default)
-                found.setdefault(dept, Department(dept)).lanes.add((code, role))
+                # a lane routed by the dossier's data lists the departments it may name
+                for dept in lane.get("departments") or [lane.get("department", default)]:
+                    found.setdefault(dept, Department(dept)).lanes.add((code, role))
     return found
 
 

@@ -34,4 +34,6 @@ def procedure_json(code: str) -> dict[str, Any]:
 def list_procedures() -> dict[str, Any]:
     codes = db().scalars(select(Procedure.code).where(Procedure.versions.any())
                          .order_by(Procedure.code))
-    return {"items": [procedure_json(code) for code in codes]}
+    # shared sub-procedures are called by procedures, never submitted
+    return {"items": [procedure_json(code) for code in codes
+                      if not procedures.latest_version(db(), code).settings.get("shared")]}
