@@ -508,7 +508,8 @@ KNOWN = frozenset({
     *(f"MOTCUA_PAYMENT_{n}" for n in PAYMENT_NAMES),
 })
 # Read by the test suite and the benches, not by motcua itself.
-IGNORED = frozenset({"MOTCUA_TEST_DATABASE_URL", "MOTCUA_CHROMIUM", "MOTCUA_BENCH_DATABASE_URL"})
+IGNORED = frozenset({"MOTCUA_TEST_DATABASE_URL", "MOTCUA_CHROMIUM", "MOTCUA_BENCH_DATABASE_URL",
+                     "MOTCUA_BENCH_PG_URL"})
 
 _installed: Settings | None = None
 _loaded: tuple[tuple[tuple[str, str], ...], Settings] | None = None

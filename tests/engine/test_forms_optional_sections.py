@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from engine.errors import InvalidInput
-from engine.procedures.bundle import load_bundle, validate
+from engine.procedures.bundle import called_elsewhere, load_bundle, validate
 from engine.procedures.forms import check
 from engine.scenario.scenario import SCENARIOS, Scenario
 
@@ -15,7 +15,9 @@ from ..conftest import PROCESSES
 
 
 def application_schema(code: str) -> dict:
-    procedure = validate(load_bundle(PROCESSES / code), None)
+    bundle = load_bundle(PROCESSES / code)
+    shared = {c: validate(load_bundle(PROCESSES / c), None) for c in called_elsewhere(bundle)}
+    procedure = validate(bundle, None, shared)
     return procedure.forms[procedure.settings["start_form"]]
 
 

@@ -74,6 +74,9 @@ def test_the_same_new_content_deployed_twice_at_once_makes_one_version(sessions)
     from ..conftest import PROCESSES
 
     bundle = load_bundle(PROCESSES / "marital_status")
+    with transaction(sessions) as s:  # the shared sub-procedures it calls
+        for shared in ("fee_collection", "result_issue"):
+            procedures.deploy(s, load_bundle(PROCESSES / shared), "phantich")
 
     def deploy_once(_: int):
         with transaction(sessions) as s:

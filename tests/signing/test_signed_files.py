@@ -66,7 +66,7 @@ def test_the_trust_roots_setting_names_pem_files_of_many_roots(tmp_path, monkeyp
     other = tmp_path / "other.pem"
     other.write_bytes(pki.root.cert.public_bytes(serialization.Encoding.PEM))
     monkeypatch.setenv("MOTCUA_TRUST_ROOTS", f"{bundle}:{other}:")
-    assert config.trust_roots() == [bundle, other]
+    assert config.trust_roots() == (bundle, other)
     assert len(trust_from_files(config.trust_roots()).roots) == 3
     monkeypatch.delenv("MOTCUA_TRUST_ROOTS")
-    assert config.trust_roots() == []
+    assert config.trust_roots() == ()

@@ -53,7 +53,8 @@ def seeded(sessions, people) -> dict[str, Any]:
                                     filename="to-khai.pdf", media_type="application/pdf",
                                     data=b"%PDF-1.7\n%%EOF\n", draft_id=draft).id
     return {"tokens": tokens, "path": {"code": code, "task_id": task(sessions, code, "review").id,
-                                       "draft_id": draft, "attachment_id": attachment}}
+                                       "draft_id": draft, "attachment_id": attachment,
+                                       "item_id": 1}}
 
 
 @pytest.mark.parametrize("role", ROLES)

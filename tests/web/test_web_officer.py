@@ -14,6 +14,7 @@ from engine.dossiers import runner
 from engine.models import Attachment, Dossier, Event, HumanTask, Job, utcnow
 from engine.procedures import procedures
 from engine.scenario.scenario import all_scenarios, drive
+from web import access
 from web.formats import vn_datetime
 
 from ..conftest import PROCESSES, csrf_token, login
@@ -448,7 +449,8 @@ def test_deputy_acts_for_the_leader_while_delegated(app, deployed):
         post(leader, f"/can-bo/viec/{approval.id}/nhan", {}, "/can-bo/hop-viec")
     assert code not in page(deputy, "/can-bo/hop-viec")[1]  # claimed by a colleague
 
-    today = utcnow().date().strftime("%d/%m/%Y")  # typed day first, as on the page
+    # the day in Hà Nội (after 17:00 UTC it is already tomorrow), typed day first
+    today = access.today().strftime("%d/%m/%Y")
     r = post(leader, "/can-bo/uy-quyen", {"deputy": "pholanhdao", "start": today, "end": today,
                                           "reason": "Đi công tác"})
     assert r.status_code == 302
