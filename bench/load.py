@@ -110,30 +110,30 @@ class Person:
         form = urllib.parse.urlencode({"csrf_token": token.group(1), "username": username,
                                        "password": password}).encode()
         page = self._call(urllib.request.Request(self.base + "/login", data=form), None)
-        if 'action="/logout"' not in page and "/logout" not in page:
+        if "/logout" not in page:
             raise RuntimeError(f"{username} could not sign in")
 
 
-def officer(person: Person, until: float, think: float, rng: random.Random) -> None:
-    links = re.compile(r'href="(/can-bo/ho-so/[^"/?#]+)"')
-    while time.monotonic() < until:
-        inbox = person.get("/can-bo/hop-viec", "officer inbox")
-        time.sleep(think)
-        found = links.findall(inbox)
-        if found and time.monotonic() < until:
-            person.get(rng.choice(found), "officer dossier page")
+@dataclass(frozen=True)
+class Journey:
+    """A list page, then one dossier linked from it, then the list again."""
+    who: str
+    list_path: str
+    list_page: str
+    links: re.Pattern[str]
+
+    def walk(self, person: Person, until: float, think: float, rng: random.Random) -> None:
+        while time.monotonic() < until:
+            listing = person.get(self.list_path, f"{self.who} {self.list_page}")
             time.sleep(think)
+            found = self.links.findall(listing)
+            if found and time.monotonic() < until:
+                person.get(rng.choice(found), f"{self.who} dossier page")
+                time.sleep(think)
 
 
-def citizen(person: Person, until: float, think: float, rng: random.Random) -> None:
-    links = re.compile(r'href="(/ho-so/[A-Z0-9-]+)"')
-    while time.monotonic() < until:
-        mine = person.get("/ho-so", "citizen my dossiers")
-        time.sleep(think)
-        found = links.findall(mine)
-        if found and time.monotonic() < until:
-            person.get(rng.choice(found), "citizen dossier page")
-            time.sleep(think)
+OFFICER = Journey("officer", "/can-bo/hop-viec", "inbox", re.compile(r'href="(/can-bo/ho-so/[^"/?#]+)"'))
+CITIZEN = Journey("citizen", "/ho-so", "my dossiers", re.compile(r'href="(/ho-so/[A-Z0-9-]+)"'))
 
 
 def probe(base: str, until: float, figures: Figures) -> None:
@@ -185,7 +185,7 @@ def run(url: str, users: int, seconds: float, think: float, workers: int, thread
                 is_officer = i < round(users * officer_share)
                 person.sign_in(OFFICERS[i % len(OFFICERS)] if is_officer
                                else f"congdan{i % citizens + 1:05d}", password)
-                people.append((person, officer if is_officer else citizen))
+                people.append((person, (OFFICER if is_officer else CITIZEN).walk))
             until = time.monotonic() + seconds
             threads_ = [threading.Thread(target=probe, args=(base, until, figures))]
             threads_ += [threading.Thread(target=act, args=(p, until, think, random.Random(i)))
