@@ -15,6 +15,7 @@ with its own key (connectors/organisation_keys.py), as an issued document needs.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps import TimeStamper
 from sqlalchemy import select
 
-from engine import config
+from engine import config, metrics
 from engine.accounts.signing_grants import GrantMissing, close_grant, open_grant
 from engine.db import transaction
 from engine.documents import blobs
@@ -92,6 +93,7 @@ def _sign(ctx: JobContext, signer: Signer, who: str, pdf: bytes, field: str | No
     if revoked is not None:
         raise RetryableError(f"{who}'s certificate was revoked on {revoked.date:%d/%m/%Y}")
     level = str(ctx.settings.get("signature_level", "B-LT"))
+    started = time.perf_counter()
     try:
         signed = sign_pdf(
             pdf, signer, level=level, field=field,
@@ -100,7 +102,9 @@ def _sign(ctx: JobContext, signer: Signer, who: str, pdf: bytes, field: str | No
             reason=reason, location=ctx.settings.get("locality_vi"), title=title,
         )
     except SigningLibraryError as exc:
+        metrics.signature_finished(level, "failed", time.perf_counter() - started)
         raise RetryableError(f"signing failed: {exc}") from exc
+    metrics.signature_finished(level, "made", time.perf_counter() - started)
     return {
         "signed": True, "document": blobs.put(signed.pdf), "media_type": "application/pdf",
         "bytes": len(signed.pdf), "level": str(signed.level), "field": signed.field_name,

@@ -46,6 +46,7 @@ class WorkerSettings:
     grace_seconds: float = 30.0
     reminder_working_days: float = 1.0  # remind when this many working days or fewer remain
     reminder_fraction: float = 0.0  # ... or when this share of the task's allowance remains
+    metrics_bind: tuple[str, int] | None = None  # host, port where the worker serves its counters
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,14 @@ def mask(name: str, value: str) -> str:
     return value
 
 
+def parse_address(value: str) -> tuple[str, int]:
+    """'host:port' (a port of 0 lets the system choose) as (host, port)."""
+    host, _, port = value.strip().rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"must be host:port, such as 127.0.0.1:9101, not {value!r}")
+    return host.strip("[]"), int(port)
+
+
 class _Reader:
     """Typed values out of the merged raw settings, collecting every problem."""
 
@@ -304,6 +313,16 @@ class _Reader:
         if value is not None and urlsplit(value).scheme not in ("http", "https"):
             self.problems.append(f"{name} must be an http(s) URL, not {value!r}")
         return value
+
+    def address(self, name: str) -> tuple[str, int] | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        try:
+            return parse_address(value)
+        except ValueError as exc:
+            self.problems.append(f"{name} {exc}")
+            return None
 
     def paths(self, name: str) -> tuple[Path, ...]:
         value = self.text(name) or ""
@@ -447,6 +466,7 @@ def _worker(r: _Reader) -> WorkerSettings:
         grace_seconds=r.number("MOTCUA_WORKER_GRACE", d.grace_seconds),
         reminder_working_days=r.number("MOTCUA_REMINDER_WORKING_DAYS", d.reminder_working_days),
         reminder_fraction=r.number("MOTCUA_REMINDER_FRACTION", d.reminder_fraction),
+        metrics_bind=r.address("MOTCUA_WORKER_METRICS_BIND"),
     )
 
 
@@ -501,7 +521,7 @@ KNOWN = frozenset({
     "MOTCUA_PORTAL_SYNC_TOKEN", "MOTCUA_PAYMENT_MODE", "MOTCUA_SANDBOX_IPN_URL",
     "MOTCUA_METRICS_TOKEN", "MOTCUA_LOG_FORMAT", "MOTCUA_RATELIMIT_STORAGE",
     "MOTCUA_WORKER_POLL", "MOTCUA_WORKER_BATCH", "MOTCUA_WORKER_LEASE", "MOTCUA_WORKER_GRACE",
-    "MOTCUA_REMINDER_WORKING_DAYS", "MOTCUA_REMINDER_FRACTION", "MOTCUA_WEB_BIND",
+    "MOTCUA_WORKER_METRICS_BIND", "MOTCUA_REMINDER_WORKING_DAYS", "MOTCUA_REMINDER_FRACTION", "MOTCUA_WEB_BIND",
     "MOTCUA_WEB_WORKERS", "MOTCUA_WEB_THREADS", "MOTCUA_WEB_TIMEOUT", "MOTCUA_PROXY_HEADERS",
     "MOTCUA_BLOB_STORE", "MOTCUA_S3_BUCKET", "MOTCUA_S3_ENDPOINT", "MOTCUA_S3_REGION",
     "MOTCUA_S3_ACCESS_KEY", "MOTCUA_S3_SECRET_KEY",

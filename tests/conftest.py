@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tomllib
 import uuid
 from collections.abc import Iterator
@@ -124,11 +125,24 @@ def pg_template() -> Iterator[str | None]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once (per test process); each test copies the file."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "migrated.db"
+    engine = db.make_engine(f"sqlite:///{path}", poolclass=NullPool)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a PostgreSQL database created for this
-    test from the migrated template and dropped after it."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None,
+           sqlite_template: Path) -> Iterator[str]:
+    """A fresh database at the schema's head: a copy of the migrated SQLite file, or a
+    PostgreSQL database created for this test from the migrated template and dropped
+    after it."""
     if request.param == "sqlite":
+        shutil.copyfile(sqlite_template, tmp_path / "test.db")
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     with postgres_database("motcua_t", template=pg_template) as url:
@@ -156,7 +170,7 @@ def postgres_database(prefix: str, template: str | None = None) -> Iterator[str]
 @pytest.fixture
 def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = db.make_engine(db_url)
-    migrate.upgrade(engine)
+    migrate.require_head(engine)  # db_url copied a migrated database
     register_all()
     yield db.session_factory(engine)
     engine.dispose()

@@ -57,6 +57,13 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(lambda: config.install(before))
 
 
+def _address(value: str | None) -> tuple[str, int] | None:
+    try:
+        return config.parse_address(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--metrics-bind") from exc
+
+
 def _json_arg(value: str) -> dict[str, Any]:
     text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
     try:
@@ -307,26 +314,36 @@ def tasks_complete(task: str, data: str, actor: str) -> None:
 @click.option("--grace", type=float,
               help="Seconds to finish the job in hand on SIGTERM [MOTCUA_WORKER_GRACE, 30].")
 @click.option("--name", help="Worker name recorded on claimed jobs (default host:pid).")
+@click.option("--metrics-bind", "metrics_bind",
+              help="host:port where this worker serves its Prometheus counters "
+                   "[MOTCUA_WORKER_METRICS_BIND; unset: not served].")
 def worker(once: bool, poll: float | None, batch: int | None, lease: float | None,
-           grace: float | None, name: str | None) -> None:
+           grace: float | None, name: str | None, metrics_bind: str | None) -> None:
     """Run outbox jobs, due timers and deadline reminders until SIGTERM/SIGINT. Refuses
-    to start on a database whose schema is not this code's (run `motcua db upgrade`)."""
+    to start on a database whose schema is not this code's (run `motcua db upgrade`).
+    Logs one line per job (JSON with MOTCUA_LOG_FORMAT=json)."""
     import dataclasses
     import logging
     from datetime import timedelta
 
     from engine.outbox.worker_loop import WorkerLoop
 
+    from .observability import configure_logging, serve_worker_metrics
+
     settings = config.worker_settings()
     given: dict[str, Any] = {"poll_seconds": poll, "batch": batch, "lease_seconds": lease,
-                             "grace_seconds": grace}
+                             "grace_seconds": grace,
+                             "metrics_bind": _address(metrics_bind)}
     settings = dataclasses.replace(settings, **{k: v for k, v in given.items() if v is not None})
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logging(config.log_format(), sys.stdout)
     from .startup import sessions_at_head
 
     sessions = sessions_at_head()  # refuses a schema other than this code's
+    if settings.metrics_bind and not once:
+        click.echo(f"worker metrics at {serve_worker_metrics(*settings.metrics_bind)}")
     if once:
         click.echo(str(run_once(sessions, name, settings.batch,
                                 lease=timedelta(seconds=settings.lease_seconds))))

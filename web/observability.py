@@ -27,6 +27,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
@@ -131,6 +132,13 @@ def configure_logging(fmt: str, stream: IO[str] | None = None) -> logging.Handle
     return handler
 
 
+def serve_worker_metrics(host: str, port: int) -> str:
+    """Serve this process's counters (jobs, steps, signatures) at http://host:port/metrics
+    from a thread; return the address. The installation's gauges are the web app's."""
+    server, _thread = start_http_server(port, addr=host)
+    return f"http://{host}:{server.server_port}/metrics"
+
+
 # -- /readyz --------------------------------------------------------------------------
 
 def readiness(sessions: sessionmaker[Session]) -> tuple[Response, int]:
@@ -177,11 +185,7 @@ def metrics(sessions: sessionmaker[Session]) -> Response:
     refused = _scrape_refused()
     if refused is not None:
         return refused
-    if config.prometheus_multiproc_dir():
-        counted = CollectorRegistry()
-        MultiProcessCollector(counted)
-    else:
-        counted = REGISTRY
+    counted = counted_registry()
     from_database = CollectorRegistry(auto_describe=False)
     from_database.register(DatabaseCollector(sessions))
     try:
@@ -195,6 +199,15 @@ def metrics(sessions: sessionmaker[Session]) -> Response:
         b"motcua_metrics_database_ok %d\n" % database_ok)
     return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST,
                                    "Cache-Control": "no-store"})
+
+
+def counted_registry() -> CollectorRegistry:
+    """This process's counters, or those of every process of `motcua serve`."""
+    if config.prometheus_multiproc_dir():
+        counted = CollectorRegistry()
+        MultiProcessCollector(counted)
+        return counted
+    return REGISTRY
 
 
 def _scrape_refused() -> Response | None:

@@ -7,6 +7,7 @@ the outbox jobs and the timers. The caller commits once.
 
 from __future__ import annotations
 
+import time
 import traceback
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .. import metrics
 from .. import status as st
 from ..audit import events
 from ..bpmn.serializer import SERIALIZER_VERSION
@@ -268,12 +270,16 @@ def _run_input(session: Session, dossier: Dossier, procedure: Procedure, machine
     """Apply the input and write what it changed. Whatever breaks on the way (other than
     a refusal the engine itself makes, or the database's own conflicts) is this
     dossier's WorkflowError: the caller rolls the input back and records an incident."""
+    started, outcome = time.perf_counter(), "failed"
     try:
-        return _apply_and_write(session, dossier, procedure, machine, calendar, inp, payload)
+        applied = _apply_and_write(session, dossier, procedure, machine, calendar, inp, payload)
+        outcome = "done"
+        return applied
     except WorkflowError as failure:
         failure.dossier_id = dossier.id
         raise
-    except (MotcuaError, SQLAlchemyError):
+    except (MotcuaError, SQLAlchemyError) as exc:
+        outcome = "refused" if isinstance(exc, MotcuaError) else "failed"
         raise
     except Exception as exc:  # one dossier's failure, never the caller's
         broken = WorkflowError(f"the dossier could not take the input: {type(exc).__name__}: "
@@ -281,6 +287,8 @@ def _run_input(session: Session, dossier: Dossier, procedure: Procedure, machine
                                detail=traceback.format_exc(), input=inp.kind)
         broken.dossier_id = dossier.id
         raise broken from exc
+    finally:
+        metrics.step_finished(inp.kind, outcome, time.perf_counter() - started)
 
 
 def _apply_and_write(session: Session, dossier: Dossier, procedure: Procedure,

@@ -31,7 +31,8 @@ class Job(Base):
     workflow_task_id is empty."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_claim", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_jobs_claim", "status", "next_attempt_at"),
+                      Index("ix_jobs_finished_at", "finished_at"))  # the monitoring page
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)

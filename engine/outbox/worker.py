@@ -202,7 +202,11 @@ def run_once(factory: sessionmaker[Session], worker: str | None = None, batch: i
             hand.discard(ctx.job_id)
             took = time.monotonic() - began
             log.info("job %s %s %s attempt %s: %s in %.3fs", ctx.job_id, ctx.operator,
-                     ctx.dossier_code, ctx.attempt, outcome, took)
+                     ctx.dossier_code, ctx.attempt, outcome, took,
+                     extra={"motcua": {"job": ctx.job_id, "operator": ctx.operator,
+                                       "dossier": ctx.dossier_code, "attempt": ctx.attempt,
+                                       "outcome": outcome, "duration_ms": round(took * 1000, 1),
+                                       "worker": worker}})
             metrics.job_finished(ctx.operator, outcome, took)
             if outcome == "done":
                 report.jobs_done += 1

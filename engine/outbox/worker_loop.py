@@ -201,7 +201,7 @@ class WorkerLoop:
         released = release_jobs(self.factory, self.name, held, started=True, now=self.clock())
         log.warning("worker %s: grace of %ss over; %d job(s) in hand released to the queue: %s",
                     self.name, self.settings.grace_seconds, released, held)
-        for handler in logging.getLogger().handlers:
+        for handler in (*logging.getLogger().handlers, *logging.getLogger("motcua").handlers):
             handler.flush()
         sys.stdout.flush()
         sys.stderr.flush()

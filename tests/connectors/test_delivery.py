@@ -4,7 +4,6 @@ free port): content, attachments, sending once, retries, refusals, shipments."""
 from __future__ import annotations
 
 import dataclasses
-import socket
 import time
 from datetime import timedelta
 from email import policy
@@ -23,17 +22,12 @@ from engine.procedures import procedures
 from engine.procedures.operators import RetryableError
 from engine.scenario.scenario import Clock, all_scenarios, drive
 
+from ..commands import free_port
 from ..conftest import PROCESSES, at
 from ..helpers import context, dossier
 
 SCENARIOS = all_scenarios()
 MONDAY = at("2026-03-02 08:00")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from prometheus_client import REGISTRY
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
@@ -70,7 +71,13 @@ def _retry_until_settled(sessions, code: str) -> None:
             return
 
 
+def _signatures(outcome: str) -> float:
+    return REGISTRY.get_sample_value("motcua_signatures_total",
+                                     {"level": "B-LT", "outcome": outcome}) or 0.0
+
+
 def test_the_result_is_a_pdfa_with_qr_and_a_signature_field_then_signed(deployed, signing_pki):
+    made = _signatures("made")
     code = drive(deployed, SCENARIO, "approve")
     draft, final = (j.result for j in _jobs(deployed, code, "result.render"))
     assert draft["draft"] and "signature_field" not in draft
@@ -93,6 +100,7 @@ def test_the_result_is_a_pdfa_with_qr_and_a_signature_field_then_signed(deployed
     signed_job = _jobs(deployed, code, "result.sign")[0]
     result = signed_job.result
     assert result["signed"] and result["level"] == "B-LT" and result["field"] == "LanhDao"
+    assert _signatures("made") - made == len(_jobs(deployed, code, "result.sign"))  # counted
     assert result["signer"] == "lanhdao" and result["signer_name"] == "Lê Quang Hải"
     assert result["unsigned_document"] == final["document"]
     pdf = blobs.get(result["document"])

@@ -49,15 +49,19 @@ def test_every_problem_is_named_with_its_setting(tmp_path):
         "MOTCUA_TSA_URL": "http://tsa.example.vn/tsa", "MOTCUA_SIGNING_KEK": "short",
         "MOTCUA_PAYMENT_MODE": "gateway", "MOTCUA_PAYMENT_URL": "https://pay.example.vn",
         "MOTCUA_TRUST_ROOTS": str(tmp_path / "absent.pem"), "MOTCUA_SMPT_HOST": "mail",
+        "MOTCUA_WORKER_METRICS_BIND": "9101",
     })
     problems = "\n".join(settings.problems)
     for expected in ("'web_wokers', which is no setting", "MOTCUA_WEB_THREADS must be a whole number",
                      "MOTCUA_DEMO must be 1 or 0", "MOTCUA_TSA_URL must be https",
                      "MOTCUA_SIGNING_KEK must be a Fernet key",
                      "missing: MOTCUA_PAYMENT_API_URL, MOTCUA_PAYMENT_TMN_CODE, MOTCUA_PAYMENT_SECRET",
-                     "absent.pem is not a readable file", "MOTCUA_SMPT_HOST is set but is no setting"):
+                     "absent.pem is not a readable file", "MOTCUA_SMPT_HOST is set but is no setting",
+                     "MOTCUA_WORKER_METRICS_BIND must be host:port, such as 127.0.0.1:9101, not '9101'"):
         assert expected in problems
-    assert len(settings.problems) == 8
+    assert len(settings.problems) == 9
+    assert config.load({"MOTCUA_WORKER_METRICS_BIND": "[::1]:9101"}).worker.metrics_bind == (
+        "::1", 9101)
 
 
 def test_a_file_that_is_not_toml_is_a_problem(tmp_path):

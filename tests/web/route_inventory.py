@@ -208,6 +208,7 @@ ROUTES: dict[str, Route] = {
     # no incident is seeded: retrying incident 0 answers with a note and goes back to the list
     "admin.retry_incident": page("POST", {"admin"}, incident_id="index"),
     "admin.messages": page("GET", {"admin"}),
+    "admin.monitoring": page("GET", {"admin"}),
     # no message is seeded: sending message 0 again answers with a note and goes back to the list
     "admin.redeliver_message": page("POST", {"admin"}, message_id="index"),
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from engine.db import transaction
 from engine.dossiers.replay import replay
 from engine.models import Dossier, User
 from web.demo import seed
+
+from ..commands import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,12 +53,6 @@ def test_a_later_start_adds_the_keys_a_newer_version_needs(sessions, tmp_path, m
     seed(sessions, log=lambda _: None)
     assert organisation_keys.has_key("UBND-PCG")
     organisation_keys.open_signer("UBND-PCG")  # its sealed passphrase opens it
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_demo_command_serves_the_site(tmp_path):

@@ -118,6 +118,8 @@ def test_metrics_count_jobs_and_read_the_queue_from_the_database(app, sessions):
     assert timers_due == 1
     queued = scrape(client)
     assert value(queued, "motcua_jobs_due", kind="service") == 1  # mini's fee.collect
+    assert value(queued, "motcua_jobs_pending", kind="service") == 1
+    assert value(queued, "motcua_jobs_running") == 0
     assert value(queued, "motcua_jobs_oldest_due_seconds") >= 3000  # due for an hour
     assert value(queued, "motcua_timers_due") == timers_due
     assert value(queued, "motcua_incidents_open") == 0
@@ -145,6 +147,11 @@ def test_metrics_count_jobs_and_read_the_queue_from_the_database(app, sessions):
         value(failed, "motcua_jobs_total", operator="fee.collect", outcome="done") == 1
     assert value(done, "motcua_job_duration_seconds_count", operator="fee.collect") - \
         value(queued, "motcua_job_duration_seconds_count", operator="fee.collect") == 2
+    # the fee's result is an input the dossier took: one step, counted and timed
+    assert value(done, "motcua_steps_total", input="service_completed", outcome="done") - \
+        value(queued, "motcua_steps_total", input="service_completed", outcome="done") == 1
+    assert value(done, "motcua_step_duration_seconds_count", input="service_completed") - \
+        value(queued, "motcua_step_duration_seconds_count", input="service_completed") == 1
 
 
 def test_metrics_answer_a_remote_client_only_with_the_token(app, monkeypatch):

@@ -14,9 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,43 +21,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from web.cli import main
 
+from ..commands import free_port, get, motcua, wait_until_up
 from ..conftest import ROOT
 
 UNITS = ROOT / "examples" / "deploy"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _motcua(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "web.cli", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def _get(url: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
-
-
-def _wait_until_up(proc: subprocess.Popen[str], url: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"motcua serve exited {proc.returncode}: {proc.stdout.read()}")
-        try:
-            if _get(url)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"motcua serve did not answer {url} within {timeout}s")
 
 
 @pytest.fixture
@@ -69,27 +33,27 @@ def prepared(tmp_path):
     env = {**os.environ, "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
            "PYTHONUNBUFFERED": "1"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    upgrade = _motcua(env, "db", "upgrade")
+    upgrade = motcua(env, "db", "upgrade")
     out, _ = upgrade.communicate(timeout=120)
     assert upgrade.returncode == 0 and "migrated from an empty database" in out, out
     return env
 
 
 def test_serve_answers_with_several_processes_and_stops_on_sigterm(prepared):
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _motcua({**prepared, "MOTCUA_LOG_FORMAT": "json", "MOTCUA_WEB_THREADS": "2"},
+    server = motcua({**prepared, "MOTCUA_LOG_FORMAT": "json", "MOTCUA_WEB_THREADS": "2"},
                      "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2")
     try:
-        _wait_until_up(server, f"{base}/healthz")  # one /healthz answered 200
-        status, headers, body = _get(f"{base}/readyz", {"X-Request-Id": "kiem-tra-1"})
+        wait_until_up(server, f"{base}/healthz")  # one /healthz answered 200
+        status, headers, body = get(f"{base}/readyz", {"X-Request-Id": "kiem-tra-1"})
         assert status == 200, body
         assert json.loads(body) == {"status": "ready", "checks": {
             "database": "ok", "schema": "ok", "blobs": "ok"}}
         assert headers["X-Request-Id"] == "kiem-tra-1"
         for _ in range(7):  # new connections: both processes answer some
-            assert _get(f"{base}/healthz")[0] == 200
-        status, _, text = _get(f"{base}/metrics")
+            assert get(f"{base}/healthz")[0] == 200
+        status, _, text = get(f"{base}/metrics")
         assert status == 200
         counted = {(s.name, s.labels.get("route"), s.labels.get("status")): s.value
                    for family in text_string_to_metric_families(text) for s in family.samples}
@@ -107,8 +71,8 @@ def test_serve_answers_with_several_processes_and_stops_on_sigterm(prepared):
 
 def test_serve_refuses_a_database_behind_its_code(tmp_path):
     env = {**os.environ, "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
-    port = _free_port()
-    out, _ = (server := _motcua(env, "serve", "--bind", f"127.0.0.1:{port}")).communicate(
+    port = free_port()
+    out, _ = (server := motcua(env, "serve", "--bind", f"127.0.0.1:{port}")).communicate(
         timeout=120)
     assert server.returncode == 1, out
     assert "the database has no motcua schema yet: run `motcua db upgrade` first" in out

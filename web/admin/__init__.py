@@ -7,7 +7,15 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 
-from . import account_log_page, departments, incidents_page, messages_page, tokens, users  # noqa: E402,F401  (they add routes to bp)
+from . import (  # noqa: E402,F401  (they add routes to bp)
+    account_log_page,
+    departments,
+    incidents_page,
+    messages_page,
+    monitoring_page,
+    tokens,
+    users,
+)
 
 
 def register(app: Flask) -> None:
