@@ -13,6 +13,8 @@ import pytest
 from .conftest import ROOT
 
 SMALL = {
+    "dashboard": (["--url", "sqlite:///{tmp}/dash.db", "--fill", "12", "--claim", "4",
+                   "--repeat", "1"], "without/with the index"),
     "delivery": (["--n", "3"], "notice over SMTP"),
     "fill": (["--url", "sqlite:///{tmp}/fill.db", "--dossiers", "20", "--days", "1",
               "--citizens", "2", "--scenarios", "marital_status:approve"], "open tasks"),
