@@ -5,7 +5,8 @@ its partial index on 'viewed' events (dropped inside a transaction that is rolle
 fill.py leaves open tasks unclaimed, as in a fresh inbox. Before timing, --claim of them
 are claimed by the officer of their role (a real claim: the task's assignee and a
 'task_claimed' event on the dossier's chain) and half of those opened (a 'viewed' event),
-so the query has assignments to look through. Run it on a copy: it adds those events.
+so the query has assignments to look through (then ANALYZE, as autovacuum would after
+such a batch). Run it on a copy: it adds those events.
 
     python -m bench.dashboard --url postgresql+psycopg://…/motcua_fill [--claim 5000]
 
@@ -79,6 +80,8 @@ def main() -> None:
     engine = make_engine(args.url)
     sessions = session_factory(engine)
     claimed, opened = claim_some(sessions, args.claim)
+    with engine.begin() as connection:  # what autovacuum would do after such a batch:
+        connection.execute(text("ANALYZE"))  # a fresh fill has no statistics yet
     with transaction(sessions) as s:
         calendar = load_calendar(s)
         today = calendar.local_date(utcnow())

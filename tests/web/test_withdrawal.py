@@ -105,6 +105,10 @@ def test_a_partner_system_files_a_dossier_with_a_starting_message(app, sessions,
 
     # a procedure a partner's message starts is not offered to applicants
     assert "Thử message_start" not in client.get("/thu-tuc").get_data(as_text=True)
+    applicant = login(app.test_client(), "congdan")
+    page = applicant.get("/thu-tuc/message_start/nop")
+    assert page.status_code == 404
+    assert "không nhận hồ sơ do người dân nộp trực tiếp" in page.get_data(as_text=True)
     message = {"name": "ho_so_lien_thong", "key": "CV-2026-0042",
                "payload": {"application": APP, "so_cong_van": "42/SXD"}}
     bad = post({**message, "payload": {"application": {"ho_ten": "A"}}})

@@ -34,7 +34,7 @@ from ..unit_of_work import attempt
 from .blueprint import bp
 from .data_view import rows
 from .files import by_document, store_uploads, upload_field
-from .procedure_info import Document, describe, documents
+from .procedure_info import Document, describe, documents, offered
 from .store import origin_name
 
 APPLICANT_PATHS = {"name": "ho_ten", "id_number": "so_dinh_danh", "phone": "so_dien_thoai"}
@@ -47,6 +47,8 @@ def store_field(document_code: str) -> str:
 
 def _procedure(code: str) -> tuple[Any, Procedure]:
     version = procedures.latest_version(db(), code)
+    if not offered(version.settings):
+        raise NotFound(gettext("Thủ tục này không nhận hồ sơ do người dân nộp trực tiếp."))
     return version, procedures.load_version(db(), version.id)
 
 

@@ -108,7 +108,13 @@ def newest_versions(session: Session) -> list[ProcedureVersion]:
         .join(newest, (newest.c.procedure_id == ProcedureVersion.procedure_id)
               & (newest.c.v == ProcedureVersion.version))
         .order_by(ProcedureRow.name_vi))
-        if not version.settings.get("shared") and not version.settings.get(MESSAGE_STARTS)]
+        if offered(version.settings)]
+
+
+def offered(settings: dict[str, Any]) -> bool:
+    """Whether applicants file this procedure themselves: not a shared sub-procedure
+    other procedures call, nor one a partner agency's message starts."""
+    return not settings.get("shared") and not settings.get(MESSAGE_STARTS)
 
 
 def procedure_name(session: Session, code: str, lang: str) -> str:
