@@ -2,7 +2,7 @@
 (inputs applied to dossiers, jobs run, signatures made), and the gauges read from the
 database when they are scraped (the queue, open incidents, due timers, portal updates
 waiting), which hold for the whole installation whichever process answers. The web
-app serves both at /metrics, a worker its own counters at its --metrics address, and
+app serves both at /metrics, a worker its own counters at its --metrics-bind address, and
 the administrators' monitoring page reads the same gauges."""
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ JOB_SECONDS = Histogram("motcua_job_duration_seconds",
                         "Seconds a job's handler and the recording of its outcome took.",
                         ["operator"],
                         buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
-
-
 STEPS = Counter("motcua_steps", "Inputs applied to dossiers, by input type (submitted, "
                 "task_completed, service_completed, timer_fired, ...) and outcome (done; "
                 "refused: the engine turned the input away; failed: the dossier broke on it).",
@@ -42,6 +40,7 @@ SIGNATURES = Counter("motcua_signatures", "PDF signatures attempted, by PAdES le
 SIGNATURE_SECONDS = Histogram("motcua_signature_duration_seconds",
                               "Seconds a signature took, timestamp and revocation data included.",
                               ["level"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+
 
 def job_finished(operator: str, outcome: str, seconds: float) -> None:
     """Count one job run by the worker."""
