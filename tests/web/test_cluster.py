@@ -54,7 +54,6 @@ class Api:
 
     def __init__(self, base: str, token: str) -> None:
         self.base, self.token = base, token
-        self.resent = 0
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None,
              done_if_resent: int | None = None) -> tuple[int, Any]:
@@ -78,7 +77,6 @@ class Api:
             except (ConnectionError, http.client.HTTPException, urllib.error.URLError,
                     TimeoutError):
                 pass
-            self.resent += 1
             time.sleep(0.2)
         raise AssertionError(f"{method} {path}: no answer after 30 tries")
 
