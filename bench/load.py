@@ -151,8 +151,10 @@ def free_port() -> int:
 
 def start_server(url: str, workers: int, threads: int, instance: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    # the demo's settings: no payment gateway or timestamp authority is asked for while
+    # pages are read, and the pages are the same code
     env = {**os.environ, "MOTCUA_DATABASE_URL": url, "MOTCUA_INSTANCE": str(instance),
-           "MOTCUA_PROXY_HEADERS": "1", "MOTCUA_LOG_FORMAT": "json"}
+           "MOTCUA_PROXY_HEADERS": "1", "MOTCUA_LOG_FORMAT": "json", "MOTCUA_DEMO": "1"}
     with open(instance / "serve.log", "wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "web.cli", "serve", "--bind", f"127.0.0.1:{port}",

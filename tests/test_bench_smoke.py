@@ -21,6 +21,8 @@ SMALL = {
     "load": (["--url", "sqlite:///{tmp}/load.db", "--fill", "12", "--citizens", "2",
               "--users", "4", "--seconds", "3", "--think", "0.2", "--workers", "1"],
              "p95/baseline"),
+    "pages": (["--url", "sqlite:///{tmp}/pages.db", "--fill", "12", "--repeat", "2",
+               "--profile", "inbox"], "median/baseline"),
     "engine_steps": (["--n", "2", "--repeat", "1"], "the ceiling's steps/s"),
     "inbox": (["--tasks", "200", "--completed", "200", "--runs", "2"],
               "specialist TUPHAP, all, by due date"),

@@ -126,6 +126,7 @@ def create_app(sessions: sessionmaker[Session], settings: config.Settings | None
 
     i18n.compile_catalogs()
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app.jinja_env)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -5,12 +5,18 @@ merged and compiled into messages.mo when the app starts."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import session
+from babel.support import NullTranslations
+from flask import g, session
+from flask_babel import get_translations
 from flask_login import current_user
+from jinja2 import Environment, pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LANGUAGES = ("vi", "en")
@@ -43,3 +49,31 @@ def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
         return current_user.locale
     return "vi"
+
+
+def request_catalogue() -> NullTranslations:
+    """This request's catalogue, found once per request: flask_babel looks it up anew
+    on every call (several context lookups, some 7 µs), and a list page translates
+    hundreds of labels."""
+    try:
+        return g._catalogue  # type: ignore[no-any-return]
+    except AttributeError:
+        g._catalogue = get_translations()
+        return g._catalogue  # type: ignore[no-any-return]
+    except RuntimeError:  # no application context: flask_babel's untranslated catalogue
+        return get_translations()
+
+
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """`_()` in templates: jinja's newstyle gettext (escaped variables in an HTML
+    template; `%%` for a literal percent sign), one call deep instead of three."""
+    text = request_catalogue().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+def install_template_gettext(env: Environment) -> None:
+    """Templates' `_()` reads the request's catalogue (request_catalogue)."""
+    env.globals.update(_=template_gettext, gettext=template_gettext)

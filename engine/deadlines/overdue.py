@@ -3,21 +3,21 @@ an officer as going to be late. Overdue is a flag, not a status; while it is
 up, no further officer task of the dossier can be completed until an officer
 issues an apology slip with a new appointment date (engine/dossiers/apology.py).
 
-On-time statistics count a dossier against its first appointment date: one
-that needed an apology slip is late even though its appointment moved.
+On-time figures (engine.dossiers.statistics) count a dossier against its first
+appointment date: one that needed an apology slip is late even though its
+appointment moved.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict
-from ..models import ApologySlip, Dossier, LateMark, Procedure, ProcedureVersion
-from .calendar import WorkingCalendar
+from ..models import ApologySlip, Dossier, LateMark
 
 
 class SlipRequired(Conflict):
@@ -76,54 +76,3 @@ def overdue_codes(session: Session, codes: list[str], today: date) -> set[str]:
         found |= {ids[i] for i in session.scalars(select(LateMark.dossier_id).where(
             LateMark.dossier_id.in_(ids), LateMark.slip_id.is_(None)))}
     return found
-
-
-@dataclass
-class OnTime:
-    procedure: str
-    finished: int = 0
-    on_time: int = 0
-    late: int = 0
-    open_overdue: int = 0
-    with_slip: int = 0
-    codes_late: list[str] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float | None:
-        return self.on_time / self.finished if self.finished else None
-
-
-def on_time_stats(session: Session, calendar: WorkingCalendar, today: date) -> list[OnTime]:
-    """Per procedure: finished dossiers on time or late against their first
-    appointment date (a dossier with an apology slip is late), and open ones overdue."""
-    first = (select(ApologySlip.dossier_id, func.min(ApologySlip.number).label("n"))
-             .group_by(ApologySlip.dossier_id).subquery())
-    slip = select(ApologySlip.dossier_id, ApologySlip.previous_appointment).join(
-        first, (first.c.dossier_id == ApologySlip.dossier_id) & (first.c.n == ApologySlip.number)
-    ).subquery()
-    marked = select(LateMark.dossier_id).where(LateMark.slip_id.is_(None)).subquery()
-    rows = session.execute(
-        select(Procedure.code, Dossier.code, Dossier.appointment_date,
-               Dossier.finished_at, Dossier.paused_since, Dossier.received_at,
-               slip.c.previous_appointment, slip.c.dossier_id.is_not(None),
-               marked.c.dossier_id.is_not(None))
-        .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
-        .join(Procedure, Procedure.id == ProcedureVersion.procedure_id)
-        .outerjoin(slip, slip.c.dossier_id == Dossier.id)
-        .outerjoin(marked, marked.c.dossier_id == Dossier.id)
-        .where(Dossier.received_at.is_not(None)))
-    stats: dict[str, OnTime] = {}
-    for proc, code, due, finished, paused, _received, original, has_slip, is_marked in rows:
-        s = stats.setdefault(proc or "?", OnTime(proc or "?"))
-        s.with_slip += bool(has_slip)
-        original = original or due
-        if finished is not None:
-            s.finished += 1
-            if has_slip or (original is not None and calendar.local_date(finished) > original):
-                s.late += 1
-                s.codes_late.append(code)
-            else:
-                s.on_time += 1
-        elif is_marked or (due is not None and paused is None and today > due):
-            s.open_overdue += 1
-    return sorted(stats.values(), key=lambda s: s.procedure)

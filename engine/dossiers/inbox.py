@@ -105,9 +105,9 @@ def _where(scope: Scope, filters: Filters, tab: str, today: date, soon_until: da
     or the one given), and whether they need the dossier. versions: the version
     ids of the procedure filtered on."""
     owners = sorted(scope.owners)
-    queues = _queues(scope.pairs)
-    conds: list[ColumnElement[bool]] = [
-        HumanTask.state == "open", queue if queue is not None else or_(false(), *queues)]
+    if queue is None:
+        queue = or_(false(), *_queues(scope.pairs))
+    conds: list[ColumnElement[bool]] = [HumanTask.state == "open", queue]
     if tab == "unclaimed":
         conds.append(HumanTask.assignee.is_(None))
     elif tab == "mine":
@@ -197,7 +197,9 @@ def inbox(session: Session, scope: Scope, filters: Filters, today: date, soon_un
     tab = filters.tab if filters.tab in TABS else "all"
     versions = _versions(session, filters)
     counts = {t: count_tasks(session, scope, filters, t, today, soon_until, versions=versions)
-              for t in (TABS if with_counts else (tab,))}
+              for t in (("unclaimed", "mine") if with_counts else (tab,))}
+    if with_counts:  # every task of the tab "all" is either unclaimed or one of mine
+        counts["all"] = counts["unclaimed"] + counts["mine"]
     total = counts[tab]
     pages = -(-total // PAGE_SIZE) if total <= COUNT_CAP else None
     page = max(1, filters.page)

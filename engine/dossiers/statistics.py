@@ -141,26 +141,33 @@ class Activity:
 
 
 def _counts(session: Session, column: Any, periods: Periods, agencies: Agencies) -> Counts:
-    def since(start: datetime) -> Any:
-        return func.coalesce(func.sum(case((column >= start, 1), else_=0)), 0)
-
-    row = session.execute(select(since(periods.today), since(periods.week), since(periods.month))
+    row = session.execute(select(_sum(column >= periods.today), _sum(column >= periods.week),
+                                 _sum(column >= periods.month))
                           .where(column >= min(periods.week, periods.month),
                                  column < periods.end, in_agencies(agencies))).one()
     return Counts(int(row[0]), int(row[1]), int(row[2]))
 
 
+def overdue_now(today: date) -> ColumnElement[bool]:
+    """A received dossier in progress that is overdue today: past its appointment date
+    (not paused), or marked as going to be late and not yet answered by a slip."""
+    marked = exists().where(LateMark.dossier_id == Dossier.id, LateMark.slip_id.is_(None))
+    return and_(Dossier.received_at.is_not(None), Dossier.finished_at.is_(None),
+                Dossier.status != WITHDRAWN,
+                or_(and_(Dossier.paused_since.is_(None), Dossier.appointment_date < today),
+                    marked))
+
+
+def _sum(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
 def activity(session: Session, calendar: WorkingCalendar, today: date,
              agencies: Agencies = None) -> Activity:
     periods = Periods.of(calendar, today)
-    marked = exists().where(LateMark.dossier_id == Dossier.id, LateMark.slip_id.is_(None))
     received = Dossier.received_at.is_not(None)
-    overdue = and_(received, or_(and_(Dossier.paused_since.is_(None),
-                                      Dossier.appointment_date < today), marked))
     row = session.execute(select(
-        func.coalesce(func.sum(case((Dossier.status == SUBMITTED, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((received, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((overdue, 1), else_=0)), 0))
+        _sum(Dossier.status == SUBMITTED), _sum(received), _sum(overdue_now(today)))
         .where(Dossier.finished_at.is_(None), Dossier.status != WITHDRAWN,
                in_agencies(agencies))).one()
     return Activity(_counts(session, Dossier.received_at, periods, agencies),
@@ -212,6 +219,42 @@ def on_time_by_procedure(session: Session, calendar: WorkingCalendar, start: dat
                Dossier.received_at.is_not(None), Dossier.status.in_(SOLVED),
                in_agencies(agencies))
         .group_by(Procedure.code, Procedure.name_vi, mark)))
+
+
+@dataclass(frozen=True)
+class SinceStart:
+    """One procedure's dossiers since motcua began: solved ones on time (early or on the
+    day) or late against their first appointment, those overdue now, those with a slip."""
+
+    procedure: str
+    finished: int
+    on_time: int
+    late: int
+    open_overdue: int
+    with_slip: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.finished if self.finished else None
+
+
+def since_start(session: Session, calendar: WorkingCalendar, today: date,
+                agencies: Agencies = None) -> list[SinceStart]:
+    """Every received dossier, per procedure: the tracking board's on-time table."""
+    slip = first_appointment()
+    solved = and_(Dossier.finished_at.is_not(None), Dossier.status.in_(SOLVED))
+    late = and_(solved, dossier_timeliness(calendar, slip) == "late")
+    rows = session.execute(
+        select(Procedure.code, _sum(solved), _sum(late), _sum(overdue_now(today)),
+               _sum(slip.c.dossier_id.is_not(None)))
+        .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+        .join(Procedure, Procedure.id == ProcedureVersion.procedure_id)
+        .outerjoin(slip, slip.c.dossier_id == Dossier.id)
+        .where(Dossier.received_at.is_not(None), in_agencies(agencies))
+        .group_by(Procedure.code).order_by(Procedure.code))
+    return [SinceStart(code, int(solved_n), int(solved_n) - int(late_n), int(late_n),
+                       int(overdue_n), int(slips))
+            for code, solved_n, late_n, overdue_n, slips in rows]
 
 
 def _steps_by(session: Session, column: Any, start: datetime, end: datetime,

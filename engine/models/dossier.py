@@ -14,9 +14,10 @@ class Dossier(Base):
     __tablename__ = "dossiers"
     __table_args__ = (
         Index("ix_dossiers_status_due", "status", "appointment_date"),
-        # the leaders' dashboard and the monthly report count by these (migration 0022)
+        # the leaders' dashboard and the monthly report count by these (migration 0019)
         Index("ix_dossiers_received_at", "received_at"),
         Index("ix_dossiers_finished_at", "finished_at"),
+        Index("ix_dossiers_applicant", "applicant_user", "submitted_at", "id"),  # my dossiers
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +29,7 @@ class Dossier(Base):
     applicant_name: Mapped[str | None] = mapped_column(String(200))
     applicant_id_number: Mapped[str | None] = mapped_column(String(32), index=True)
     applicant_phone: Mapped[str | None] = mapped_column(String(32))
-    applicant_user: Mapped[str | None] = mapped_column(String(128), index=True)
+    applicant_user: Mapped[str | None] = mapped_column(String(128))
     application: Mapped[dict[str, Any]] = mapped_column(JSONType)
     fee_amount: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -12,11 +12,12 @@ from engine.audit.events import verify_chain
 from engine.config import WorkerSettings
 from engine.db import transaction
 from engine.deadlines.calendar_store import load_calendar
-from engine.deadlines.overdue import SlipRequired, lateness, on_time_stats
+from engine.deadlines.overdue import SlipRequired, lateness
 from engine.dossiers import runner
 from engine.dossiers.apology import issue_apology, mark_late
 from engine.dossiers.reminders import days_left, remind_due_tasks
 from engine.dossiers.replay import replay
+from engine.dossiers.statistics import since_start
 from engine.errors import Conflict, InvalidInput
 from engine.models import ApologySlip, Event, Job, SlaReminder, User
 
@@ -150,7 +151,7 @@ def test_overdue_dossier_needs_an_apology_slip_before_its_next_task(mini):
     with transaction(mini) as s:
         assert s.get(Job, slip.job_id).status == "done"
         assert verify_chain(s, d).ok
-        [stats] = on_time_stats(s, load_calendar(s), date(2026, 3, 6))
+        [stats] = since_start(s, load_calendar(s), date(2026, 3, 6))
         # finished before the new date, yet late against the first appointment
         assert (stats.procedure, stats.finished, stats.on_time, stats.late) == ("mini", 1, 0, 1)
     assert replay_ok(mini, code)
@@ -175,7 +176,7 @@ def test_an_officer_marks_a_dossier_late_before_its_date(mini):
     work(mini, tuesday)
     with transaction(mini) as s:
         assert s.scalar(select(func.count()).select_from(ApologySlip)) == 1
-        [stats] = on_time_stats(s, load_calendar(s), date(2026, 3, 3))
+        [stats] = since_start(s, load_calendar(s), date(2026, 3, 3))
         assert (stats.finished, stats.late, stats.with_slip) == (1, 1, 1)
         with pytest.raises(Conflict):  # finished: no slip needed any more
             issue_apology(s, dossier_id, "Thêm một lần nữa", date(2026, 3, 12), actor="tiepnhan",
@@ -186,9 +187,15 @@ def test_on_time_dossier_counts_on_time(mini):
     code = _received(mini)
     complete(mini, code, "review", {"review_decision": "approve"}, "chuyenvien", T0)
     work(mini, T0)
+    still_open = _received(mini)  # due Thursday 05/03, like the first
     with transaction(mini) as s:
-        [stats] = on_time_stats(s, load_calendar(s), date(2026, 3, 2))
+        [stats] = since_start(s, load_calendar(s), date(2026, 3, 2))
         assert (stats.finished, stats.on_time, stats.late, stats.rate) == (1, 1, 0, 1.0)
+        assert (stats.open_overdue, stats.with_slip) == (0, 0)
+        [friday] = since_start(s, load_calendar(s), date(2026, 3, 6))
+        assert (friday.finished, friday.on_time, friday.open_overdue) == (1, 1, 1)
+        assert since_start(s, load_calendar(s), date(2026, 3, 6), agencies=["elsewhere"]) == []
+        assert runner.get_dossier(s, still_open).finished_at is None
         assert s.scalar(select(func.count()).select_from(User)) == 3
 
 

@@ -330,6 +330,36 @@ def test_my_dossiers_lists_status_step_and_appointment(citizen, sessions):
     assert day.strftime("%d/%m/%Y") in page
 
 
+def test_my_dossiers_pages_twenty_newest_first_and_keeps_those_waiting_for_me_above(
+        citizen, sessions):
+    from datetime import timedelta
+
+    from engine.dossiers import runner
+
+    waiting = drive(sessions, SCENARIO, "supplement", steps=2)  # the oldest: on page 2
+    codes = []
+    with transaction(sessions) as s:
+        for minutes in range(1, 21):
+            codes.append(runner.submit(
+                s, "marital_status", SCENARIO.application, actor="congdan",
+                applicant_user="congdan", at=utcnow() + timedelta(minutes=minutes)).code)
+    first = citizen.get("/ho-so").get_data(as_text=True)
+    listed = re.findall(r'<section class="card" id="submitted">(.*?)</section>', first, re.S)[0]
+    shown = re.findall(r"<code>([^<]+)</code>", listed)
+    assert shown == codes[::-1]  # newest first, twenty of them
+    assert "(21)" in listed and "Trang 1 / 2" in listed and "trang=2" in listed
+    above = re.findall(r'id="waiting-for-me">(.*?)</section>', first, re.S)[0]
+    assert re.findall(r"<code>([^<]+)</code>", above) == [waiting]
+    assert "Chờ bạn bổ sung hồ sơ" in above
+    second = citizen.get("/ho-so?trang=2").get_data(as_text=True)
+    listed = re.findall(r'id="submitted">(.*?)</section>', second, re.S)[0]
+    assert re.findall(r"<code>([^<]+)</code>", listed) == [waiting]
+    assert "Trang 2 / 2" in listed and "trang=1" in listed
+    assert "Trang 2 / 2" in citizen.get("/ho-so?trang=9").get_data(as_text=True)
+    assert citizen.get("/ho-so?trang=0").status_code == 400
+    assert citizen.get("/ho-so?trang=x").status_code == 400
+
+
 def test_overdue_dossier_is_flagged(citizen, sessions):
     code = submit_online(citizen, sessions)
     work(sessions)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from engine.deadlines.calendar_store import load_calendar
-from engine.deadlines.overdue import on_time_stats
+from engine.dossiers.statistics import since_start
 from engine.models import Dossier, HumanTask, Incident
 from engine.procedures import procedures
 
@@ -32,7 +32,7 @@ def index() -> str:
                          .where(Incident.resolved_at.is_(None)))
     return render_template("status.html", versions=versions, dossiers=dossiers, tasks=tasks,
                            incidents=incidents, ratings=rating_summary(s),
-                           on_time=on_time_stats(s, load_calendar(s), today()),
+                           on_time=since_start(s, load_calendar(s), today()),
                            sees_dossiers=any(current_user.has_role(r) for r in SEES_FILES))
 
 

@@ -8,7 +8,7 @@ import filetype
 from flask import Response, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from engine.audit import events
@@ -22,6 +22,7 @@ from engine.procedures import procedures
 from ..access import today
 from ..i18n import select_locale
 from ..identity import db, require_role
+from ..paging import page_number
 from ..schema_form import fields
 from .blueprint import bp
 from .data_view import rows
@@ -37,30 +38,47 @@ def _step_names(tasks: list[HumanTask]) -> list[str]:
     return [gettext("Chờ bạn bổ sung hồ sơ") if t.role == "citizen" else t.name for t in tasks]
 
 
+PER_PAGE = 20
+
+
 @bp.get("/ho-so")
 @require_role("citizen")
 def my_dossiers() -> str:
+    """The citizen's dossiers, newest first, a page at a time; above them, wherever they
+    fall in the list, those waiting for the citizen to add to them."""
     s, lang, me = db(), select_locale(), current_user.username
-    mine = list(s.scalars(
-        select(Dossier).where(Dossier.applicant_user == me)
-        .options(selectinload(Dossier.procedure_version).selectinload(ProcedureVersion.procedure))
-        .order_by(Dossier.submitted_at.desc(), Dossier.id.desc())))
+    page = page_number("trang")
+    mine = Dossier.applicant_user == me
+    total = s.scalar(select(func.count()).select_from(Dossier).where(mine)) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(page, pages)
+    newest = (select(Dossier).where(mine)
+              .options(selectinload(Dossier.procedure_version).selectinload(ProcedureVersion.procedure))
+              .order_by(Dossier.submitted_at.desc(), Dossier.id.desc()))
+    listed = list(s.scalars(newest.offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
+    waiting = list(s.scalars(newest.where(exists().where(
+        HumanTask.dossier_id == Dossier.id, HumanTask.state == "open",
+        HumanTask.role == "citizen")).limit(PER_PAGE)))
     open_tasks: dict[int, list[HumanTask]] = {}
-    if mine:
+    ids = {d.id for d in listed} | {d.id for d in waiting}
+    if ids:
         for task in s.scalars(select(HumanTask).where(
-                HumanTask.dossier_id.in_([d.id for d in mine]), HumanTask.state == "open")
-                .order_by(HumanTask.id)):
+                HumanTask.dossier_id.in_(ids), HumanTask.state == "open").order_by(HumanTask.id)):
             open_tasks.setdefault(task.dossier_id, []).append(task)
     day = today()
-    items = [{"dossier": d, "name": _name(d, lang), "steps": _step_names(open_tasks.get(d.id, [])),
-              "overdue": d.is_overdue(day),
-              "needs_me": any(t.role == "citizen" for t in open_tasks.get(d.id, []))}
-             for d in mine]
+
+    def item(d: Dossier) -> dict[str, Any]:
+        tasks = open_tasks.get(d.id, [])
+        return {"dossier": d, "name": _name(d, lang), "steps": _step_names(tasks),
+                "overdue": d.is_overdue(day), "needs_me": any(t.role == "citizen" for t in tasks)}
+
     own_drafts = list(s.scalars(select(Draft).where(Draft.owner == me, Draft.dossier_id.is_(None))
                                 .order_by(Draft.updated_at.desc())))
     draft_items = [{"draft": d, "name": procedure_name(s, d.procedure_code, lang)}
                    for d in own_drafts]
-    return render_template("citizen/my_dossiers.html", items=items, drafts=draft_items)
+    return render_template("citizen/my_dossiers.html", items=[item(d) for d in listed],
+                           waiting=[item(d) for d in waiting], drafts=draft_items,
+                           total=total, page=page, pages=pages)
 
 
 def _name(dossier: Dossier, lang: str) -> str:
