@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..audit import account_log, events
 from ..audit.event_types import EventType
 from ..errors import Conflict, NotFound
-from ..models import Delegation, Dossier, HumanTask, utcnow
+from ..models import Delegation, HumanTask, utcnow
 from .runner import lock_dossier
 
 
@@ -50,13 +50,6 @@ def record_view(session: Session, dossier_id: int, actor: str, at: datetime | No
     """An officer opened the dossier: answerable later as 'who has looked at it'."""
     dossier = lock_dossier(session, dossier_id)
     events.append(session, dossier, EventType.VIEWED, {}, actor, at or utcnow())
-
-
-def viewers(session: Session, dossier: Dossier) -> list[tuple[str, datetime]]:
-    from ..models import Event
-
-    return [(e.actor, e.at) for e in session.scalars(
-        select(Event).where(Event.dossier_id == dossier.id, Event.type == EventType.VIEWED).order_by(Event.seq))]
 
 
 def delegate(session: Session, delegator: str, deputy: str, start: date, end: date,

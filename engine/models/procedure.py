@@ -35,8 +35,9 @@ class ProcedureVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     # Every file of the bundle, path -> text, so the version can be replayed
-    # years later without the folder it came from.
-    files: Mapped[dict[str, str]] = mapped_column(JSONType)
+    # years later without the folder it came from. Tens of kilobytes: loaded when
+    # read, not with every version a list or a dossier's page touches.
+    files: Mapped[dict[str, str]] = mapped_column(JSONType, deferred=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONType)
     bpmn_process_id: Mapped[str] = mapped_column(String(128))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import defer, load_only
+from sqlalchemy.orm import load_only
 from werkzeug.wrappers import Response
 
 from connectors import register_all
@@ -40,8 +40,7 @@ def _versions(s: Any, code: str) -> tuple[Procedure, list[ProcedureVersion]]:
     row = s.scalar(select(Procedure).where(Procedure.code == code))
     if row is None:
         raise NotFound(f"procedure {code!r} is not deployed", procedure=code)
-    # a version's files (~100 kB) are read only for the versions a page shows
-    versions = list(s.scalars(select(ProcedureVersion).options(defer(ProcedureVersion.files))
+    versions = list(s.scalars(select(ProcedureVersion)
                               .where(ProcedureVersion.procedure_id == row.id)
                               .order_by(ProcedureVersion.version.desc())))
     return row, versions

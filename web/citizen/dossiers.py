@@ -16,7 +16,7 @@ from engine.audit.event_types import EventType
 from engine.documents import blobs
 from engine.dossiers import drafts, messages
 from engine.errors import NotFound
-from engine.models import Dossier, Draft, HumanTask, ProcedureVersion, Rating
+from engine.models import Dossier, Draft, Event, HumanTask, ProcedureVersion, Rating
 from engine.procedures import procedures
 
 from ..access import today
@@ -30,7 +30,7 @@ from .files import blob_response, by_document
 from .ownership import my_dossier
 from .procedure_info import describe, documents, procedure_name
 from .qr import qr_data_uri
-from .supplement_info import SupplementForm, open_citizen_task, supplement_form
+from .supplement_info import SupplementForm, supplement_form
 from .timeline import citizen_timeline
 
 
@@ -86,11 +86,12 @@ def _name(dossier: Dossier, lang: str) -> str:
     return proc.name_en if lang == "en" else proc.name_vi
 
 
-def result_documents(dossier: Dossier) -> list[dict[str, str]]:
-    """Result documents published to the applicant (result.deliver), with their media types."""
+def result_documents(history: list[Event]) -> list[dict[str, str]]:
+    """Result documents published to the applicant (result.deliver), with their media
+    types, from the dossier's history."""
     media: dict[str, str] = {}
     published: list[str] = []
-    for event in events.history(db(), dossier.id):
+    for event in history:
         if event.type != EventType.SERVICE_COMPLETED:
             continue
         data = event.payload.get("data") or {}
@@ -109,8 +110,9 @@ def render_dossier(dossier: Dossier, status: int = 200, supplement: SupplementFo
     tasks = list(s.scalars(select(HumanTask).where(
         HumanTask.dossier_id == dossier.id, HumanTask.state == "open").order_by(HumanTask.id)))
     if supplement is None:
-        task = open_citizen_task(s, dossier)
+        task = next((t for t in tasks if t.role == "citizen"), None)  # as open_citizen_task
         supplement = supplement_form(s, dossier, task, lang) if task is not None else None
+    history = events.history(s, dossier.id)
     attachments = drafts.attachments_of(s, dossier_id=dossier.id)
     docs = documents(procedure.settings, lang)
     start = procedure.forms[procedure.settings["start_form"]]
@@ -121,7 +123,7 @@ def render_dossier(dossier: Dossier, status: int = 200, supplement: SupplementFo
         documents=[(d, f) for d, f in by_document(docs, [a for a in attachments
                                                         if a.purpose != "supplement"]) if f],
         supplements=[a for a in attachments if a.purpose == "supplement"],
-        timeline=citizen_timeline(s, dossier), results=result_documents(dossier),
+        timeline=citizen_timeline(dossier, history), results=result_documents(history),
         supplement=supplement,
         rating=s.scalar(select(Rating).where(Rating.dossier_id == dossier.id)),
         rating_error=rating_error,
@@ -156,7 +158,8 @@ def receipt(code: str) -> str:
 def result(code: str, sha256: str) -> Response:
     found = my_dossier(db(), code)
     document: dict[str, Any] | None = next(
-        (d for d in result_documents(found) if d["sha256"] == sha256), None)
+        (d for d in result_documents(events.history(db(), found.id))
+         if d["sha256"] == sha256), None)
     if document is None or not blobs.exists(sha256):
         raise NotFound(gettext("Không tìm thấy văn bản kết quả."))
     data = blobs.get(sha256)

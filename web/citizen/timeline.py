@@ -7,10 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
-from engine.audit import events
-from engine.models import Dossier
+from engine.models import Dossier, Event
 
 from ..event_words import Audience, Reading, describe, notices_to_applicant
 
@@ -22,8 +19,8 @@ class Entry:
     detail: str | None = None
 
 
-def citizen_timeline(session: Session, dossier: Dossier) -> list[Entry]:
-    history = events.history(session, dossier.id)
+def citizen_timeline(dossier: Dossier, history: list[Event]) -> list[Entry]:
+    """What the applicant reads of the dossier's history (all of its events)."""
     reading = Reading(dossier=dossier, to_applicant=notices_to_applicant(history))
     told = [(event, describe(event, Audience.APPLICANT, reading)) for event in history]
     return [Entry(event.at, t.text, t.detail) for event, t in told if t is not None]

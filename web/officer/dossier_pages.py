@@ -38,7 +38,7 @@ def dossier_page(code: str) -> str:
     mine = {t.id for t in context["tasks"] if t.state == "open" and t.role != "citizen"
             and any(holds(roles, t.role, t.department) for roles in acting.values())}
     return render_template("officer/dossier.html", actionable=mine,
-                           slips=available_slips(s, dossier, context["tasks"]),
+                           slips=available_slips(dossier, context["events"], context["tasks"]),
                            incident=open_incident(s, dossier.id, context["procedure"]), **context)
 
 

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.audit.event_types import EventType
 from engine.audit.events import history
 from engine.dossiers.drafts import attachments_of
-from engine.dossiers.officers import viewers
-from engine.models import Dossier, HumanTask
+from engine.models import Dossier, Event, HumanTask
 from engine.procedures.procedures import load_version
 
 from ..documents import dossier_documents
@@ -44,11 +44,13 @@ class Viewer:
         return self.views[-1]
 
 
-def viewer_list(session: Session, dossier: Dossier, names: dict[str, str]) -> list[Viewer]:
-    """Each officer who opened the dossier, with every time they did; most recent first."""
+def viewer_list(events: list[Event], names: dict[str, str]) -> list[Viewer]:
+    """Each officer who opened the dossier (its history's 'viewed' events), with every
+    time they did; most recent first."""
     seen: dict[str, Viewer] = {}
-    for username, at in viewers(session, dossier):
-        seen.setdefault(username, Viewer(username, actor_name(names, username))).views.append(at)
+    for e in events:
+        if e.type == EventType.VIEWED:
+            seen.setdefault(e.actor, Viewer(e.actor, actor_name(names, e.actor))).views.append(e.at)
     return sorted(seen.values(), key=lambda v: v.last, reverse=True)
 
 
@@ -71,7 +73,8 @@ def dossier_context(session: Session, dossier: Dossier, lang: str) -> dict[str, 
         "attachments": attachments_of(session, dossier_id=dossier.id),
         "documents": document_names(procedure),
         "timeline": entries(events, procedure, names, lang),
-        "viewers": viewer_list(session, dossier, names),
+        "viewers": viewer_list(events, names),
+        "events": events,
         "document_versions": dossier_documents(session, dossier.id),
         "tasks": tasks,
         "names": names,

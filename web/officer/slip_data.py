@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -36,21 +37,28 @@ def _decision(data: dict[str, Any]) -> str | None:
     return next((str(v) for k, v in data.items() if k.endswith("_decision")), None)
 
 
+def decisions_among(events: Iterable[Event], values: frozenset[str]) -> list[Event]:
+    """Of these events, the task_completed ones whose decision is one of values."""
+    return [e for e in events if e.type == EventType.TASK_COMPLETED
+            and _decision((e.payload or {}).get("data") or {}) in values]
+
+
 def decision_events(session: Session, dossier: Dossier, values: frozenset[str]) -> list[Event]:
     """task_completed events whose decision is one of values, oldest first."""
-    found = session.scalars(select(Event).where(Event.dossier_id == dossier.id,
-                                                Event.type == EventType.TASK_COMPLETED).order_by(Event.seq))
-    return [e for e in found if _decision((e.payload or {}).get("data") or {}) in values]
+    return decisions_among(session.scalars(select(Event).where(
+        Event.dossier_id == dossier.id, Event.type == EventType.TASK_COMPLETED)
+        .order_by(Event.seq)), values)
 
 
-def available_slips(session: Session, dossier: Dossier, tasks: list[HumanTask]
+def available_slips(dossier: Dossier, events: list[Event], tasks: list[HumanTask]
                     ) -> list[tuple[str, str]]:
+    """The slips a dossier has, from its history and tasks (as the dossier page has them)."""
     kinds = []
     if dossier.received_at is not None or dossier.channel == "counter":
         kinds.append("tiep-nhan")
-    if decision_events(session, dossier, SUPPLEMENT):
+    if decisions_among(events, SUPPLEMENT):
         kinds.append("bo-sung")
-    if decision_events(session, dossier, REFUSAL):
+    if decisions_among(events, REFUSAL):
         kinds.append("tu-choi")
     if any(t.state == "completed" for t in tasks):
         kinds.append("kiem-soat")
