@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import g
 from flask_login import UserMixin, current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from engine.errors import Forbidden
 from engine.models import User
@@ -53,7 +54,7 @@ def load_session_user(session_id: str) -> Actor | None:
     user_id, _, generation = session_id.partition(".")
     if not (user_id.isdigit() and generation.isdigit()):
         return None
-    user = g.db.get(User, int(user_id))
+    user = g.db.get(User, int(user_id), options=[joinedload(User.roles)])  # one query
     if user is None or not user.active or (user.session_generation or 0) != int(generation):
         return None
     return Actor(user)

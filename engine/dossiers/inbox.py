@@ -171,10 +171,12 @@ def _order(columns: Any, filters: Filters) -> list[ColumnElement[Any]]:
 def _page_query(scope: Scope, filters: Filters, tab: str, today: date, soon_until: date,
                 page: int, versions: list[int]) -> Select[*tuple[Any, ...]]:
     """The rows of one page. With several queues, each queue is read in order
-    from the index up to the page's end and the short lists merged, instead of
-    sorting everything the queues hold."""
+    from the index up to the page's end (task ids and sort keys only) and the
+    short lists merged, instead of sorting everything the queues hold; only the
+    page's tasks are then joined to their dossiers."""
     limit, offset = PAGE_SIZE + 1, (page - 1) * PAGE_SIZE
     queues = _queues(scope.pairs)
+    key_name = SORT_KEYS.get(filters.sort, "due_date")
     plain = {"id": HumanTask.id, "due_date": HumanTask.due_date,
              "created_at": HumanTask.created_at, "code": Dossier.code}
     if len(queues) <= 1:
@@ -183,12 +185,19 @@ def _page_query(scope: Scope, filters: Filters, tab: str, today: date, soon_unti
                 .where(*conds).order_by(*_order(plain, filters)).limit(limit).offset(offset))
     parts = []
     for queue in queues:
-        conds, _ = _where(scope, filters, tab, today, soon_until, versions, queue)
-        part = (select(*ROW_COLUMNS).join(Dossier, Dossier.id == HumanTask.dossier_id)
-                .where(*conds).order_by(*_order(plain, filters)).limit(offset + limit).subquery())
-        parts.append(select(*part.c))
+        conds, needs_dossier = _where(scope, filters, tab, today, soon_until, versions, queue)
+        part = select(HumanTask.id.label("id"), plain[key_name].label("key"))
+        if needs_dossier or key_name == "code":
+            part = part.join(Dossier, Dossier.id == HumanTask.dossier_id)
+        part_q = part.where(*conds).order_by(*_order(plain, filters)).limit(offset + limit)
+        parts.append(select(*part_q.subquery().c))
     merged = union_all(*parts).subquery()
-    return select(*merged.c).order_by(*_order(merged.c, filters)).limit(limit).offset(offset)
+    by_key = dict.fromkeys(SORT_KEYS.values(), merged.c.key) | {"id": merged.c.id}
+    chosen = (select(merged.c.id, merged.c.key).order_by(*_order(by_key, filters))
+              .limit(limit).offset(offset).subquery())
+    by_key = dict.fromkeys(SORT_KEYS.values(), chosen.c.key) | {"id": chosen.c.id}
+    return (select(*ROW_COLUMNS).join(Dossier, Dossier.id == HumanTask.dossier_id)
+            .join(chosen, chosen.c.id == HumanTask.id).order_by(*_order(by_key, filters)))
 
 
 def inbox(session: Session, scope: Scope, filters: Filters, today: date, soon_until: date,

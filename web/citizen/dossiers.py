@@ -9,7 +9,7 @@ from flask import Response, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from engine.audit import events
 from engine.audit.event_types import EventType
@@ -53,7 +53,8 @@ def my_dossiers() -> str:
     pages = max(1, -(-total // PER_PAGE))
     page = min(page, pages)
     newest = (select(Dossier).where(mine)
-              .options(selectinload(Dossier.procedure_version).selectinload(ProcedureVersion.procedure))
+              .options(defer(Dossier.application),  # the list shows none of it
+                       selectinload(Dossier.procedure_version).selectinload(ProcedureVersion.procedure))
               .order_by(Dossier.submitted_at.desc(), Dossier.id.desc()))
     listed = list(s.scalars(newest.offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
     waiting = list(s.scalars(newest.where(exists().where(
