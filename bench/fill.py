@@ -13,7 +13,7 @@ connectors'): results are hashes of documents that are not stored, payments are
 recorded as paid, notices as sent.
 
     .venv/bin/python -m bench.fill --url postgresql+psycopg://postgres@127.0.0.1:5432/motcua_1m \
-        --dossiers 1000000 [--days 100] [--open-days 15] [--citizens 20000]
+        --dossiers 1000000 [--days 100] [--open-days 15] [--until YYYY-MM-DD] [--citizens 20000]
 
 The database is migrated and filled; the procedures are deployed by "bench"; the
 officers of the scenarios and the citizens `congdan00001`… get the password
@@ -59,7 +59,6 @@ from engine.outbox.worker import run_once
 from engine.procedures import operators, procedures
 from engine.scenario.scenario import Scenario, all_scenarios, open_task
 
-FIRST_DAY = date(2026, 3, 2)  # a Monday
 DIGEST = re.compile(r"~digest:(\d+)~")  # where a checkpoint's digest goes, until it is known
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # What every service task answers: the engine is filled, not the connectors.
@@ -91,13 +90,14 @@ def canned_handlers() -> Iterator[None]:
                 operators.register(name)(handler)
 
 
-def working_days(first: date, n: int) -> list[date]:
-    days, day = [], first
+def working_days(until: date, n: int) -> list[date]:
+    """The n weekdays that end on `until` (or the weekday before it), oldest first."""
+    days, day = [], until
     while len(days) < n:
         if day.weekday() < 5:
             days.append(day)
-        day += timedelta(days=1)
-    return days
+        day -= timedelta(days=1)
+    return days[::-1]
 
 
 @dataclass(frozen=True)
@@ -449,8 +449,9 @@ class Filled:
 
 def fill(url: str, dossiers: int, days: int = 100, open_days: int = 15, citizens: int = 20_000,
          password: str = "motcua-bench", batch: int = 2_000, scenarios: list[str] | None = None,
-         log: Any = lambda line: None) -> Filled:
-    """Migrate the database at `url` and fill it (see the module's text)."""
+         log: Any = lambda line: None, until: date | None = None) -> Filled:
+    """Migrate the database at `url` and fill it (see the module's text); the dossiers'
+    days end on `until` (default: today)."""
     engine = db.make_engine(url)
     migrate.upgrade(engine)
     register_all()  # deploying checks that every operator has a handler
@@ -461,7 +462,7 @@ def fill(url: str, dossiers: int, days: int = 100, open_days: int = 15, citizens
     people = make_people(sessions, citizens, password)
     log(f"officers tiepnhan, chuyenvien, lanhdao, kiemtoan and {len(people)} citizens")
     with canned_handlers():
-        templates = build_templates(sessions, working_days(FIRST_DAY, days), open_days,
+        templates = build_templates(sessions, working_days(until or date.today(), days), open_days,
                                     scenarios, people[0], log)
     log(f"{len(templates)} templates run through the engine")
 
@@ -520,6 +521,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=100, help="working days the dossiers span")
     parser.add_argument("--open-days", type=int, default=15,
                         help="the last days, whose dossiers may still be in progress")
+    parser.add_argument("--until", type=date.fromisoformat, default=None,
+                        help="the last day the dossiers span, YYYY-MM-DD (default: today)")
     parser.add_argument("--citizens", type=int, default=20_000)
     parser.add_argument("--password", default="motcua-bench")
     parser.add_argument("--batch", type=int, default=2_000, help="dossiers per COPY")
@@ -532,7 +535,7 @@ def main() -> None:
         print(f"[{time.perf_counter() - started:7.1f} s] {line}", flush=True)
 
     done = fill(args.url, args.dossiers, args.days, args.open_days, args.citizens, args.password,
-                args.batch, args.scenarios, log)
+                args.batch, args.scenarios, log, args.until)
     log(f"done: {done.dossiers:,} dossiers ({done.clones:,} clones of {done.templates} "
         f"templates), {done.open_tasks:,} open tasks, {done.rows:,} rows copied")
 

@@ -5,6 +5,7 @@ are its own, and the engine goes on from where it stands."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -24,7 +25,8 @@ def test_clones_verify_replay_and_go_on(db_url):
     register_all()
     real = operators.handler_for("result.render")
     done = fill(db_url, dossiers=40, days=2, open_days=1, citizens=3,
-                scenarios=["marital_status:approve", "marital_status:refuse"])
+                scenarios=["marital_status:approve", "marital_status:refuse"],
+                until=date(2026, 3, 9))  # a Monday: the days are Friday 6 and Monday 9
     assert operators.handler_for("result.render") is real  # the canned answers are gone
     assert (done.dossiers, done.clones + done.templates) == (40, 40)
     engine = db.make_engine(db_url)
@@ -41,6 +43,7 @@ def test_clones_verify_replay_and_go_on(db_url):
                                                      HumanTask.element_id == "reception")
                              .order_by(HumanTask.id.desc()))
     assert set(owners) == set(done.citizens)
+    assert {d.submitted_at.date() for d in dossiers} == {date(2026, 3, 6), date(2026, 3, 9)}
     assert len(task_ids) == len(set(task_ids))
     statuses = {d.status for d in dossiers}
     assert {"returned", "rejected", "submitted", "in_progress"} <= statuses, statuses
