@@ -1,110 +1,80 @@
-"""What one page costs the server alone: the pages of load.py, asked one after another
-in this process (Flask's test client, no network, no other load) on a filled database.
+"""What one page costs the server alone: the pages of load.py asked one after another
+from one client, of `motcua serve` with one process and one thread, on a filled database.
 
-For each page: median and p95 ms over `--repeat` requests after one to warm up, the SQL
-statements it ran, and its median over `/healthz`'s (the same app, no database) — what
-the page costs beyond the request's own machinery. `--profile PAGE` prints where that
-page's time goes (cProfile, the 30 costliest functions by their own time, or by `--sort cumulative`).
+For each page: median and p95 ms over `--repeat` requests after one to warm up, and its
+median over `/healthz`'s (the same server and HTTP round trip, no database): what the
+page itself costs, with nothing else waiting for the processor. load.py then shows what
+becomes of it with fifty people at once.
 
     .venv/bin/python -m bench.pages --url postgresql+psycopg://postgres@127.0.0.1:5432/motcua_1m \
-        [--repeat 30] [--profile inbox]
+        [--repeat 30]
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import os
-import pstats
 import random
-import re
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import create_engine, select
+from sqlalchemy.engine import make_url
 
 from bench.bench_db import percentile
 from bench.fill import fill
+from bench.load import CITIZEN, OFFICER, Figures, Person, start_server
 from engine.models import Dossier
-
-OFFICER_LINK = re.compile(r'href="(/can-bo/ho-so/[^"/?#]+)"')
-CITIZEN_LINK = re.compile(r'href="(/ho-so/[A-Z0-9-]+)"')
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    client: FlaskClient
-    paths: list[str]
-
-
-def sign_in(app: Flask, username: str, password: str) -> FlaskClient:
-    client = app.test_client()
-    token = CSRF.search(client.get("/login").get_data(as_text=True))
-    assert token is not None, "no CSRF token on the sign-in page"
-    r = client.post("/login", data={"csrf_token": token.group(1), "username": username,
-                                    "password": password})
-    if r.status_code != 302:
-        raise SystemExit(f"{username} could not sign in")
-    return client
-
-
-def pages(app: Flask, password: str, citizen: str) -> list[Page]:
-    officer = sign_in(app, "tiepnhan", password)
-    specialist = sign_in(app, "chuyenvien", password)
-    person = sign_in(app, citizen, password)
-    inbox = officer.get("/can-bo/hop-viec").get_data(as_text=True)
-    mine = person.get("/ho-so").get_data(as_text=True)
-    officer_dossiers = OFFICER_LINK.findall(inbox)[:10] or ["/can-bo/hop-viec"]
-    citizen_dossiers = CITIZEN_LINK.findall(mine)[:10] or ["/ho-so"]
-    return [Page("baseline /healthz", person, ["/healthz"]),
-            Page("officer: inbox (reception)", officer, ["/can-bo/hop-viec"]),
-            Page("officer: inbox (specialist)", specialist, ["/can-bo/hop-viec"]),
-            Page("officer: a dossier", officer, officer_dossiers),
-            Page("citizen: my dossiers", person, ["/ho-so"]),
-            Page("citizen: a dossier", person, citizen_dossiers)]
 
 
 @dataclass
-class Figures:
-    times: list[float]
-    statements: int
+class Page:
+    name: str
+    person: Person
+    paths: list[str] = field(default_factory=list)
 
 
-def measure(page: Page, repeat: int, count: Callable[[], int]) -> Figures:
-    page.client.get(page.paths[0])
-    times = []
-    before = count()
-    for i in range(repeat):
-        started = time.perf_counter()
-        r = page.client.get(page.paths[i % len(page.paths)])
-        times.append(time.perf_counter() - started)
-        if r.status_code != 200:
-            raise SystemExit(f"{page.name}: HTTP {r.status_code}")
-    return Figures(times, round((count() - before) / repeat))
-
-
-def profile(page: Page, repeat: int, sort: str) -> None:
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for i in range(repeat):
-        page.client.get(page.paths[i % len(page.paths)])
-    profiler.disable()
-    pstats.Stats(profiler).sort_stats(sort).print_stats(30)
-
-
-def a_citizen(sessions: sessionmaker[Session]) -> str:
+def a_citizen(url: str) -> str:
     """The applicant of the newest filled dossier (the fill spreads dossiers evenly)."""
-    with sessions() as s:
-        return str(s.scalar(select(Dossier.applicant_user).where(
-            Dossier.applicant_user.like("congdan%")).order_by(Dossier.id.desc()).limit(1)))
+    engine = create_engine(make_url(url))
+    try:
+        with engine.connect() as conn:
+            return str(conn.scalar(select(Dossier.applicant_user).where(
+                Dossier.applicant_user.like("congdan%")).order_by(Dossier.id.desc()).limit(1)))
+    finally:
+        engine.dispose()
+
+
+def pages(base: str, password: str, citizen: str) -> list[Page]:
+    figures = Figures()  # sign-in and the pages that find the links are not counted
+    people = {}
+    for username in ("tiepnhan", "chuyenvien", citizen):
+        people[username] = Person(base, "127.0.0.1", figures)
+        people[username].sign_in(username, password)
+    inbox = people["tiepnhan"].get(OFFICER.list_path)
+    mine = people[citizen].get(CITIZEN.list_path)
+    officer_dossiers = OFFICER.links.findall(inbox)[:10] or [OFFICER.list_path]
+    citizen_dossiers = CITIZEN.links.findall(mine)[:10] or [CITIZEN.list_path]
+    random.Random(1).shuffle(officer_dossiers)
+    return [Page("baseline /healthz", people[citizen], ["/healthz"]),
+            Page("officer: inbox (reception)", people["tiepnhan"], [OFFICER.list_path]),
+            Page("officer: inbox (specialist)", people["chuyenvien"], [OFFICER.list_path]),
+            Page("officer: a dossier", people["tiepnhan"], officer_dossiers),
+            Page("citizen: my dossiers", people[citizen], [CITIZEN.list_path]),
+            Page("citizen: a dossier", people[citizen], citizen_dossiers)]
+
+
+def measure(page: Page, repeat: int) -> list[float]:
+    page.person.get(page.paths[0])
+    figures = Figures()
+    page.person.figures = figures
+    for i in range(repeat):
+        page.person.get(page.paths[i % len(page.paths)], page.name)
+    if figures.errors:
+        raise SystemExit(f"{page.name}: {figures.errors[page.name][:3]}")
+    return figures.latencies[page.name]
 
 
 def main() -> None:
@@ -113,39 +83,27 @@ def main() -> None:
     parser.add_argument("--fill", type=int, help="fill a fresh database at --url first")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--password", default="motcua-bench")
-    parser.add_argument("--profile", help="a page whose name contains this is profiled")
-    parser.add_argument("--sort", default="tottime", help="the profile's order (pstats keys)")
     args = parser.parse_args()
     if args.fill:
         fill(args.url, args.fill, days=2, open_days=1, citizens=2, password=args.password,
              scenarios=["marital_status:approve"])
-    from engine import config
-    from web.app import create_app
-    from web.startup import sessions_at_head
-
-    # the demo's settings: no payment gateway or timestamp authority is asked for
-    # while pages are read, and the pages are the same code
-    config.install(config.load({**os.environ, "MOTCUA_DEMO": "1"}))
-    sessions = sessions_at_head(args.url)
-    app = create_app(sessions)
-    statements = [0]
-
-    def counted(*_: Any) -> None:
-        statements[0] += 1
-
-    event.listen(sessions.kw["bind"], "before_cursor_execute", counted)
-    found = pages(app, args.password, a_citizen(sessions))
-    random.Random(1).shuffle(found[3].paths)
-    results = {p.name: measure(p, args.repeat, lambda: statements[0]) for p in found}
-    base = statistics.median(results["baseline /healthz"].times)
-    print(f"{'page':30} {'median ms':>9} {'p95 ms':>8} {'statements':>10} {'median/baseline':>15}")
-    for name, f in results.items():
-        median = statistics.median(f.times)
-        print(f"{name:30} {median * 1000:9.1f} {percentile(f.times, 0.95) * 1000:8.1f} "
-              f"{f.statements:10d} {median / base:15.1f}")
-    if args.profile:
-        [page] = [p for p in found if args.profile in p.name][:1]
-        profile(page, args.repeat, args.sort)
+    with tempfile.TemporaryDirectory() as tmp:
+        server, base = start_server(args.url, 1, 1, Path(tmp))
+        try:
+            started = time.perf_counter()
+            results = {p.name: measure(p, args.repeat)
+                       for p in pages(base, args.password, a_citizen(args.url))}
+            seconds = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    base_median = statistics.median(results["baseline /healthz"])
+    print(f"{sum(map(len, results.values()))} requests in {seconds:.0f} s, one at a time")
+    print(f"{'page':30} {'median ms':>9} {'p95 ms':>8} {'median/baseline':>15}")
+    for name, times in results.items():
+        median = statistics.median(times)
+        print(f"{name:30} {median * 1000:9.1f} {percentile(times, 0.95) * 1000:8.1f} "
+              f"{median / base_median:15.1f}")
 
 
 if __name__ == "__main__":
