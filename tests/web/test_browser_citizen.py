@@ -126,8 +126,10 @@ def test_citizen_answers_a_supplement_request_then_rates_the_result(
     page.click("main button")
 
     page.goto(f"{live_server}/ho-so")
-    row = page.locator("tr", has_text=waiting)
+    # above the list, wherever the dossier falls in it, and in the list itself
+    row = page.locator("#waiting-for-me tr", has_text=waiting)
     assert "Chờ bạn bổ sung hồ sơ" in row.inner_text()
+    assert "Chờ bạn bổ sung hồ sơ" in page.locator("#submitted tr", has_text=waiting).inner_text()
     screens.shot(page, "my-dossiers-supplement")
     row.locator(f"text={waiting}").click()
     box = page.locator("#bo-sung")
