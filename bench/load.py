@@ -3,7 +3,8 @@ simulated people over loopback for a fixed time.
 
 Officers go inbox → a dossier of their inbox → inbox again; citizens go "my dossiers"
 → one of theirs → back; each waits `--think` seconds between requests (so 50 people
-ask about 50 pages a second). Each comes from an address of its own
+ask about 50 pages a second), and makes their first request at a random moment of the
+first `--think` seconds (fifty people do not all click in the same millisecond). Each comes from an address of its own
 (`X-Forwarded-For` behind `MOTCUA_PROXY_HEADERS=1`, as behind a reverse proxy), and
 signs in before the clock starts. A probe asks `/healthz` every 0.2 s during the
 run: its latency is the baseline the pages are compared with (the same processes,
@@ -123,6 +124,7 @@ class Journey:
     links: re.Pattern[str]
 
     def walk(self, person: Person, until: float, think: float, rng: random.Random) -> None:
+        time.sleep(rng.uniform(0, think))  # people arrive apart, not all in one instant
         while time.monotonic() < until:
             listing = person.get(self.list_path, f"{self.who} {self.list_page}")
             time.sleep(think)
