@@ -56,10 +56,10 @@ def request_catalogue() -> NullTranslations:
     on every call (several context lookups, some 7 µs), and a list page translates
     hundreds of labels."""
     try:
-        return g._catalogue  # type: ignore[no-any-return]
+        return g._catalogue
     except AttributeError:
         g._catalogue = get_translations()
-        return g._catalogue  # type: ignore[no-any-return]
+        return g._catalogue
     except RuntimeError:  # no application context: flask_babel's untranslated catalogue
         return get_translations()
 
