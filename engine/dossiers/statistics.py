@@ -221,40 +221,29 @@ def on_time_by_procedure(session: Session, calendar: WorkingCalendar, start: dat
         .group_by(Procedure.code, Procedure.name_vi, mark)))
 
 
-@dataclass(frozen=True)
-class SinceStart:
-    """One procedure's dossiers since motcua began: solved ones on time (early or on the
-    day) or late against their first appointment, those overdue now, those with a slip."""
-
-    procedure: str
-    finished: int
-    on_time: int
-    late: int
-    open_overdue: int
-    with_slip: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.on_time / self.finished if self.finished else None
+def _per_procedure(session: Session, query: Any) -> dict[str, int]:
+    return {code: int(n) for code, n in session.execute(
+        query.join(Procedure, Procedure.id == ProcedureVersion.procedure_id)
+        .group_by(Procedure.code))}
 
 
-def since_start(session: Session, calendar: WorkingCalendar, today: date,
-                agencies: Agencies = None) -> list[SinceStart]:
-    """Every received dossier, per procedure: the tracking board's on-time table."""
-    slip = first_appointment()
-    solved = and_(Dossier.finished_at.is_not(None), Dossier.status.in_(SOLVED))
-    late = and_(solved, dossier_timeliness(calendar, slip) == "late")
-    rows = session.execute(
-        select(Procedure.code, _sum(solved), _sum(late), _sum(overdue_now(today)),
-               _sum(slip.c.dossier_id.is_not(None)))
-        .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
-        .join(Procedure, Procedure.id == ProcedureVersion.procedure_id)
-        .outerjoin(slip, slip.c.dossier_id == Dossier.id)
-        .where(Dossier.received_at.is_not(None), in_agencies(agencies))
-        .group_by(Procedure.code).order_by(Procedure.code))
-    return [SinceStart(code, int(solved_n), int(solved_n) - int(late_n), int(late_n),
-                       int(overdue_n), int(slips))
-            for code, solved_n, late_n, overdue_n, slips in rows]
+def overdue_by_procedure(session: Session, today: date,
+                         agencies: Agencies = None) -> dict[str, int]:
+    """Procedure code → its dossiers in progress that are overdue today (overdue_now):
+    read from the dossiers not yet finished only."""
+    return _per_procedure(session, select(Procedure.code, func.count()).select_from(Dossier)
+                          .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+                          .where(overdue_now(today), in_agencies(agencies)))
+
+
+def slips_by_procedure(session: Session, start: datetime, end: datetime,
+                       agencies: Agencies = None) -> dict[str, int]:
+    """Procedure code → apology slips issued in [start, end)."""
+    return _per_procedure(session, select(Procedure.code, func.count()).select_from(ApologySlip)
+                          .join(Dossier, Dossier.id == ApologySlip.dossier_id)
+                          .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+                          .where(ApologySlip.issued_at >= start, ApologySlip.issued_at < end,
+                                 in_agencies(agencies)))
 
 
 def _steps_by(session: Session, column: Any, start: datetime, end: datetime,

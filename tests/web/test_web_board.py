@@ -26,3 +26,31 @@ def test_board_reports_ratings_per_procedure(app, sessions, people):
     # an auditor follows a dossier from the board to its page (and its audit)
     board = login(app.test_client(), "kiemtoan").get("/board").get_data(as_text=True)
     assert f'<a href="/can-bo/ho-so/{codes[0]}"><code>{codes[0]}</code></a>' in board
+
+
+def test_board_counts_this_months_solved_dossiers_and_those_overdue_now(app, sessions, people):
+    import re
+    from datetime import timedelta
+
+    from engine.dossiers import runner
+
+    from ..helpers import work
+
+    with transaction(sessions) as s:
+        procedures.deploy_path(s, PROCESSES, "test")
+    scenario = all_scenarios()["marital_status"]
+    drive(sessions, scenario, "approve")  # solved now
+    solved_before = drive(sessions, scenario, "approve")
+    late = drive(sessions, scenario, "approve", steps=1)  # received, under review
+    work(sessions)
+    with transaction(sessions) as s:
+        before = runner.get_dossier(s, solved_before)
+        before.finished_at -= timedelta(days=40)  # solved last month: not this month's
+        open_one = runner.get_dossier(s, late)
+        open_one.appointment_date = open_one.appointment_date.replace(year=2020)
+    page = login(app.test_client(), "tiepnhan").get("/board").get_data(as_text=True)
+    assert "Tỷ lệ giải quyết đúng hạn theo thủ tục — tháng " in page
+    row = re.search(r'<tr data-procedure="marital_status">(.*?)</tr>', page, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    # solved this month 1, on time 1, late 0, 100 %, overdue now 1, no slip
+    assert cells[1:] == ["1", "1", "0", "100.0%", "1", "0"], cells
