@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.deadlines.calendar import WorkingCalendar
 from engine.deadlines.calendar_store import load_calendar
+from engine.dossiers.inbox import procedure_names
 from engine.dossiers.statistics import (
     Periods,
     on_time_by_procedure,
@@ -23,6 +24,7 @@ from engine.procedures import procedures
 
 from ..access import today
 from ..citizen.ratings import rating_summary
+from ..i18n import select_locale
 from ..identity import db, require_role
 from ..officer.dossier_pages import SEES_FILES
 
@@ -36,6 +38,7 @@ class OnTimeLine:
     apology slips issued this month."""
 
     procedure: str
+    name: str
     solved: int
     on_time: int
     late: int
@@ -47,15 +50,17 @@ class OnTimeLine:
         return self.on_time / self.solved if self.solved else None
 
 
-def on_time_this_month(session: Session, calendar: WorkingCalendar, day: date) -> list[OnTimeLine]:
+def on_time_this_month(session: Session, calendar: WorkingCalendar, day: date,
+                       english: bool) -> list[OnTimeLine]:
     periods = Periods.of(calendar, day)
+    names = {code: en if english and en else vi for code, vi, en in procedure_names(session).values()}
     rates = {r.key: r for r in on_time_by_procedure(session, calendar, periods.month, periods.end)}
     overdue = overdue_by_procedure(session, day)
     slips = slips_by_procedure(session, periods.month, periods.end)
     lines = []
     for code in sorted(set(rates) | set(overdue) | set(slips)):
         row = rates.get(code)
-        lines.append(OnTimeLine(code, row.total if row else 0,
+        lines.append(OnTimeLine(code, names.get(code, code), row.total if row else 0,
                                 row.early + row.on_time if row else 0, row.late if row else 0,
                                 overdue.get(code, 0), slips.get(code, 0)))
     return lines
@@ -74,7 +79,8 @@ def index() -> str:
                          .where(Incident.resolved_at.is_(None)))
     return render_template("status.html", versions=versions, dossiers=dossiers, tasks=tasks,
                            incidents=incidents, ratings=rating_summary(s),
-                           on_time=on_time_this_month(s, load_calendar(s), today()),
+                           on_time=on_time_this_month(s, load_calendar(s), today(),
+                                                      select_locale() == "en"),
                            month=today().strftime("%m/%Y"),
                            sees_dossiers=any(current_user.has_role(r) for r in SEES_FILES))
 
