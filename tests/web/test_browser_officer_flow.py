@@ -117,6 +117,7 @@ def test_the_leader_s_page_and_the_desk_s_receipts(live_server, browser, screens
         screens.shot(page, f"{name}-received-today")
         received.locator("button:has-text('In giấy tiếp nhận các hồ sơ đã chọn')").click()
         assert re.search(r"/can-bo/giay-tiep-nhan\?ma=", page.url)
+        page.wait_for_load_state("load")  # the stylesheet that hides each slip's own tools
         assert page.locator("article.slip").count() == 2
         assert page.locator(".slip-sheet .slip-tools").first.is_hidden()
         page.emulate_media(media="print")  # each receipt on a sheet of its own
