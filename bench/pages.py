@@ -17,7 +17,7 @@ import random
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
@@ -33,7 +33,7 @@ from engine.models import Dossier
 class Page:
     name: str
     person: Person
-    paths: list[str] = field(default_factory=list)
+    paths: list[str]
 
 
 def a_citizen(url: str) -> str:
@@ -47,8 +47,9 @@ def a_citizen(url: str) -> str:
         engine.dispose()
 
 
-def pages(base: str, password: str, citizen: str) -> list[Page]:
-    figures = Figures()  # sign-in and the pages that find the links are not counted
+def pages(base: str, password: str, citizen: str, figures: Figures) -> list[Page]:
+    """The pages, each asked by its person, who records into `figures` (a request not
+    named after a page, such as signing in, is not counted)."""
     people = {}
     for username in ("tiepnhan", "chuyenvien", citizen):
         people[username] = Person(base, "127.0.0.1", figures)
@@ -66,15 +67,10 @@ def pages(base: str, password: str, citizen: str) -> list[Page]:
             Page("citizen: a dossier", people[citizen], citizen_dossiers)]
 
 
-def measure(page: Page, repeat: int) -> list[float]:
-    page.person.get(page.paths[0])
-    figures = Figures()
-    page.person.figures = figures
+def measure(page: Page, repeat: int) -> None:
+    page.person.get(page.paths[0])  # to warm up: not counted
     for i in range(repeat):
         page.person.get(page.paths[i % len(page.paths)], page.name)
-    if figures.errors:
-        raise SystemExit(f"{page.name}: {figures.errors[page.name][:3]}")
-    return figures.latencies[page.name]
 
 
 def main() -> None:
@@ -90,13 +86,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server, base = start_server(args.url, 1, 1, Path(tmp))
         try:
+            figures = Figures()
             started = time.perf_counter()
-            results = {p.name: measure(p, args.repeat)
-                       for p in pages(base, args.password, a_citizen(args.url))}
+            for page in pages(base, args.password, a_citizen(args.url), figures):
+                measure(page, args.repeat)
             seconds = time.perf_counter() - started
         finally:
             server.terminate()
             server.wait(timeout=30)
+    if figures.errors:
+        raise SystemExit(f"pages that failed: {dict(figures.errors)}")
+    results = figures.latencies
     base_median = statistics.median(results["baseline /healthz"])
     print(f"{sum(map(len, results.values()))} requests in {seconds:.0f} s, one at a time")
     print(f"{'page':30} {'median ms':>9} {'p95 ms':>8} {'median/baseline':>15}")

@@ -60,8 +60,6 @@ def request_catalogue() -> NullTranslations:
     except AttributeError:
         g._catalogue = get_translations()
         return g._catalogue
-    except RuntimeError:  # no application context: flask_babel's untranslated catalogue
-        return get_translations()
 
 
 @pass_eval_context

@@ -192,12 +192,16 @@ def _page_query(scope: Scope, filters: Filters, tab: str, today: date, soon_unti
         part_q = part.where(*conds).order_by(*_order(plain, filters)).limit(offset + limit)
         parts.append(select(*part_q.subquery().c))
     merged = union_all(*parts).subquery()
-    by_key = dict.fromkeys(SORT_KEYS.values(), merged.c.key) | {"id": merged.c.id}
-    chosen = (select(merged.c.id, merged.c.key).order_by(*_order(by_key, filters))
+    chosen = (select(merged.c.id, merged.c.key).order_by(*_order(_by_key(merged), filters))
               .limit(limit).offset(offset).subquery())
-    by_key = dict.fromkeys(SORT_KEYS.values(), chosen.c.key) | {"id": chosen.c.id}
     return (select(*ROW_COLUMNS).join(Dossier, Dossier.id == HumanTask.dossier_id)
-            .join(chosen, chosen.c.id == HumanTask.id).order_by(*_order(by_key, filters)))
+            .join(chosen, chosen.c.id == HumanTask.id)
+            .order_by(*_order(_by_key(chosen), filters)))
+
+
+def _by_key(ids: Any) -> dict[str, Any]:
+    """The columns _order reads, of a subquery of task ids and one sort key."""
+    return dict.fromkeys(SORT_KEYS.values(), ids.c.key) | {"id": ids.c.id}
 
 
 def inbox(session: Session, scope: Scope, filters: Filters, today: date, soon_until: date,
